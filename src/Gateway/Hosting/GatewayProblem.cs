@@ -1,0 +1,41 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Gateway.Hosting;
+
+/// <summary>The problem types the gateway answers with (RFC 9457 <c>type</c>), documented in the README.</summary>
+public static class ProblemTypes
+{
+    public const string InvalidRequest = "/problems/invalid-request";
+    public const string RemixNotFound = "/problems/remix-not-found";
+    public const string UpstreamRejectedInput = "/problems/upstream-rejected-input";
+    public const string UpstreamCredentials = "/problems/upstream-credentials";
+    public const string UpstreamThrottled = "/problems/upstream-throttled";
+    public const string UpstreamError = "/problems/upstream-error";
+    public const string UpstreamUnreachable = "/problems/upstream-unreachable";
+    public const string UpstreamTimeout = "/problems/upstream-timeout";
+    public const string GenerationFailed = "/problems/generation-failed";
+    public const string RemixCanceled = "/problems/remix-canceled";
+    public const string NotCancellable = "/problems/not-cancellable";
+}
+
+/// <summary>A problem answer decided away from the handler, with the <c>Retry-After</c> it may carry.</summary>
+public sealed record GatewayProblem(int Status, string Type, string Title, string Detail)
+{
+    public TimeSpan? RetryAfter { get; init; }
+
+    public IDictionary<string, object?>? Extensions { get; init; }
+
+    public ProblemHttpResult ToResult(HttpContext http)
+    {
+        if (RetryAfter is { } wait)
+        {
+            http.Response.Headers.RetryAfter = RetryAfterSeconds(wait);
+        }
+
+        return TypedResults.Problem(Detail, statusCode: Status, title: Title, type: Type, extensions: Extensions);
+    }
+
+    internal static string RetryAfterSeconds(TimeSpan wait) =>
+        Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+}

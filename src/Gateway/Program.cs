@@ -1,0 +1,26 @@
+using Gateway.Hosting;
+using Gateway.Remix;
+using Gateway.Sandbox;
+using Gateway.Sunra;
+
+var builder = WebApplication.CreateBuilder(SandboxExtensions.WithoutSandboxSwitch(args));
+builder.AddGatewayLogging();
+builder.AddGatewayJson();
+builder.AddGatewayProblems();
+builder.AddGatewayOpenApi();
+builder.AddGatewayHealth();
+builder.AddSunra();
+builder.AddSandbox(args);
+
+var app = builder.Build();
+app.UseGatewayRequestLogging();
+app.UseGatewayProblems();
+app.MapGatewayOpenApi();
+app.MapGatewayHealth();
+app.MapRemix();
+app.MapSandbox();
+
+return GatewayHost.Run(app);
+
+/// <summary>The entry point, named for the test host.</summary>
+public partial class Program;

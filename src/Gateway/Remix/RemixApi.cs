@@ -1,0 +1,166 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using Gateway.Hosting;
+using Gateway.Sunra;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Remix;
+
+/// <summary>The remix routes: submit, then follow the request through Sunra's queue.</summary>
+public static class RemixApi
+{
+    public static IEndpointRouteBuilder MapRemix(this IEndpointRouteBuilder app)
+    {
+        var remix = app.MapGroup("/remix")
+            .WithTags("Remix")
+            .ProducesProblem(StatusCodes.Status502BadGateway)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesProblem(StatusCodes.Status504GatewayTimeout);
+
+        remix.MapPost("/", Submit)
+            .WithName("SubmitRemix")
+            .WithSummary("Submit a remix")
+            .WithDescription(
+                "Validates the request against the model card (video_id at least 1 character; prompt 1 to 5000 Unicode code points), " +
+                "then submits it to Sunra's queue once. Answers 202 with the request_id and the gateway's URLs to follow it.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        remix.MapGet("/{request_id}/status", GetStatus)
+            .WithName("GetRemixStatus")
+            .WithSummary("Get a remix's queue status")
+            .WithDescription("IN_QUEUE (with queue_position), IN_PROGRESS, COMPLETED (with success, error and metrics) or CANCELED. `?logs=true` adds the generation's logs.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        remix.MapGet("/{request_id}", GetResult)
+            .WithName("GetRemixResult")
+            .WithSummary("Get a remix's video")
+            .WithDescription(
+                "200 with the video once the remix completed successfully. Before that, 202 with the status and a Retry-After header. " +
+                "A generation that failed answers 422 (generation-failed); a canceled one 410 (remix-canceled).")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status410Gone)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        remix.MapPost("/{request_id}/cancel", Cancel)
+            .WithName("CancelRemix")
+            .WithSummary("Cancel a remix")
+            .WithDescription("Asks Sunra to cancel the request; its status then shows CANCELED. A remix that already completed cannot be canceled (409).")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        remix.MapGet("/{request_id}/events", Events)
+            .WithName("StreamRemixEvents")
+            .WithSummary("Follow a remix as server-sent events")
+            .WithDescription("A `status` event (the same JSON as the status route) each time the status changes; the stream ends after COMPLETED or CANCELED.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        return app;
+    }
+
+    internal static async Task<Results<Accepted<RemixAccepted>, ProblemHttpResult>> Submit(
+        RemixRequest request, SunraQueueClient sunra, HttpContext http)
+    {
+        // Not the caller's RequestAborted: once the submit is sent, Sunra may accept (and charge for)
+        // the remix whether or not the caller is still listening, so the call runs to its answer.
+        var accepted = await sunra.SubmitAsync(request.VideoId!, request.Prompt!, CancellationToken.None);
+        return accepted.Failed
+            ? accepted.Problem.ToResult(http)
+            : TypedResults.Accepted(RemixLinks.Result(accepted.Value.RequestId), accepted.Value);
+    }
+
+    internal static async Task<Results<Ok<RemixStatus>, ProblemHttpResult>> GetStatus(
+        [FromRoute(Name = "request_id"), RequestId] string requestId, SunraQueueClient sunra, HttpContext http, bool logs = false)
+    {
+        var status = await sunra.GetStatusAsync(requestId, logs, http.RequestAborted);
+        return status.Failed ? status.Problem.ToResult(http) : TypedResults.Ok(status.Value);
+    }
+
+    internal static async Task<Results<Ok<RemixResult>, Accepted<RemixStatus>, ProblemHttpResult>> GetResult(
+        [FromRoute(Name = "request_id"), RequestId] string requestId, SunraQueueClient sunra, IOptions<SunraOptions> options, HttpContext http)
+    {
+        var status = await sunra.GetStatusAsync(requestId, logs: false, http.RequestAborted);
+        if (status.Failed)
+        {
+            return status.Problem.ToResult(http);
+        }
+
+        switch (status.Value)
+        {
+            case { Status: RemixState.InQueue or RemixState.InProgress }:
+                http.Response.Headers.RetryAfter = GatewayProblem.RetryAfterSeconds(options.Value.StatusPollInterval);
+                return TypedResults.Accepted(RemixLinks.Status(requestId), status.Value);
+            case { Status: RemixState.Canceled }:
+                return new GatewayProblem(
+                    StatusCodes.Status410Gone, ProblemTypes.RemixCanceled, "The remix was canceled", $"Remix '{requestId}' was canceled; it has no video.")
+                    .ToResult(http);
+            case { Success: false } failed:
+                return new GatewayProblem(
+                    StatusCodes.Status422UnprocessableEntity,
+                    ProblemTypes.GenerationFailed,
+                    "The generation failed",
+                    failed.Error?.Message ?? "Sunra completed the remix without a video.")
+                {
+                    Extensions = new Dictionary<string, object?> { ["error_code"] = failed.Error?.Code },
+                }.ToResult(http);
+        }
+
+        var result = await sunra.GetResultAsync(requestId, http.RequestAborted);
+        return result.Failed ? result.Problem.ToResult(http) : TypedResults.Ok(result.Value);
+    }
+
+    internal static async Task<Results<Accepted<RemixCancellation>, ProblemHttpResult>> Cancel(
+        [FromRoute(Name = "request_id"), RequestId] string requestId, SunraQueueClient sunra, HttpContext http)
+    {
+        var canceled = await sunra.CancelAsync(requestId, http.RequestAborted);
+        return canceled.Failed
+            ? canceled.Problem.ToResult(http)
+            : TypedResults.Accepted(RemixLinks.Status(requestId), canceled.Value);
+    }
+
+    internal static async Task<Results<ServerSentEventsResult<RemixStatus>, ProblemHttpResult>> Events(
+        [FromRoute(Name = "request_id"), RequestId] string requestId, SunraQueueClient sunra, IOptions<SunraOptions> options, TimeProvider clock, HttpContext http)
+    {
+        var first = await sunra.GetStatusAsync(requestId, logs: false, http.RequestAborted);
+        return first.Failed
+            ? first.Problem.ToResult(http)
+            : TypedResults.ServerSentEvents(Follow(first.Value, sunra, options.Value.StatusPollInterval, clock, http.RequestAborted));
+    }
+
+    // One event per change, until a terminal state. A transient upstream failure skips a beat; a
+    // remix Sunra no longer knows ends the stream.
+    private static async IAsyncEnumerable<SseItem<RemixStatus>> Follow(
+        RemixStatus current, SunraQueueClient sunra, TimeSpan interval, TimeProvider clock, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var sequence = 1;
+        yield return new SseItem<RemixStatus>(current, "status") { EventId = sequence.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        while (current.Status is RemixState.InQueue or RemixState.InProgress)
+        {
+            await Task.Delay(interval, clock, cancellationToken);
+            var next = await sunra.GetStatusAsync(current.RequestId, logs: false, cancellationToken);
+            if (next.Failed)
+            {
+                if (next.Problem.Status == StatusCodes.Status404NotFound)
+                {
+                    yield break;
+                }
+
+                continue;
+            }
+
+            if (next.Value != current)
+            {
+                current = next.Value;
+                sequence++;
+                yield return new SseItem<RemixStatus>(current, "status") { EventId = sequence.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+            }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+using System.Net.Http.Headers;
+using Microsoft.Extensions.Options;
+using Serilog;
+
+namespace Gateway.Sunra;
+
+/// <summary>Adds <c>Authorization: Key …</c> to every call to Sunra: the one place the key leaves the process.</summary>
+internal sealed class SunraKeyHandler(IOptionsMonitor<SunraOptions> options) : DelegatingHandler
+{
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        request.Headers.Authorization = new AuthenticationHeaderValue("Key", options.CurrentValue.Key);
+        return base.SendAsync(request, cancellationToken);
+    }
+}
+
+/// <summary>Puts Sunra's <c>x-request-id</c> on the gateway's request log line.</summary>
+internal sealed class SunraRequestIdHandler(IDiagnosticContext diagnostics) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var response = await base.SendAsync(request, cancellationToken);
+        if (response.Headers.TryGetValues("x-request-id", out var ids))
+        {
+            diagnostics.Set("SunraRequestId", string.Join(",", ids));
+        }
+
+        return response;
+    }
+}

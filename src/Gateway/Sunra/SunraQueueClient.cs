@@ -1,0 +1,339 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Gateway.Hosting;
+using Gateway.Remix;
+using Refit;
+
+namespace Gateway.Sunra;
+
+/// <summary>What an upstream call gave: the translated value, or the problem to answer with.</summary>
+internal readonly record struct Upstream<T>(T? Value, GatewayProblem? Problem)
+    where T : class
+{
+    [MemberNotNullWhen(false, nameof(Value))]
+    [MemberNotNullWhen(true, nameof(Problem))]
+    public bool Failed => Problem is not null;
+
+    public static implicit operator Upstream<T>(T value) => new(value, null);
+
+    public static implicit operator Upstream<T>(GatewayProblem problem) => new(null, problem);
+}
+
+/// <summary>
+/// The one place that talks to Sunra for the handlers and translates both ways: the gateway's
+/// contracts into Sunra's, and Sunra's answers and errors into the gateway's contracts and problem
+/// answers. Nothing Sunra says reaches a caller without passing through here and the key redactor.
+/// </summary>
+internal sealed partial class SunraQueueClient(ISunraQueueApi api, SunraKeyRedactor redactor, ILogger<SunraQueueClient> logger)
+{
+    /// <summary>The one model the gateway fronts.</summary>
+    public const string EndpointId = "openai/sora-2/video-to-video";
+
+    private const int MaxRelayedMessageLength = 500;
+
+    private enum Operation
+    {
+        Submit,
+        Status,
+        Result,
+        Cancel,
+    }
+
+    public Task<Upstream<RemixAccepted>> SubmitAsync(string videoId, string prompt, CancellationToken cancellationToken) =>
+        CallAsync(
+            Operation.Submit,
+            requestId: null,
+            ct => api.SubmitAsync(EndpointId, new SunraVideoToVideoInput(videoId, prompt), ct),
+            submitted => submitted is { RequestId: { } id } && RequestIds.IsValid(id) && ParseState(submitted.Status ?? "IN_QUEUE") is { } state
+                ? new RemixAccepted
+                {
+                    RequestId = id,
+                    Status = state,
+                    QueuePosition = submitted.QueuePosition,
+                    StatusUrl = RemixLinks.Status(id),
+                    ResultUrl = RemixLinks.Result(id),
+                    CancelUrl = RemixLinks.Cancel(id),
+                    EventsUrl = RemixLinks.Events(id),
+                }
+                : null,
+            cancellationToken);
+
+    public Task<Upstream<RemixStatus>> GetStatusAsync(string requestId, bool logs, CancellationToken cancellationToken) =>
+        CallAsync(Operation.Status, requestId, ct => api.GetStatusAsync(requestId, logs ? 1 : 0, ct), status => ToRemixStatus(requestId, status), cancellationToken);
+
+    public Task<Upstream<RemixResult>> GetResultAsync(string requestId, CancellationToken cancellationToken) =>
+        CallAsync(
+            Operation.Result,
+            requestId,
+            ct => api.GetResultAsync(requestId, ct),
+            output => output.Video is { ContentType: { } type, FileName: { } name, FileSize: { } size, Url: { } url }
+                ? new RemixResult { Video = new RemixVideo { ContentType = type, FileName = name, FileSize = size, Url = url } }
+                : null,
+            cancellationToken);
+
+    public Task<Upstream<RemixCancellation>> CancelAsync(string requestId, CancellationToken cancellationToken) =>
+        CallAsync(
+            Operation.Cancel,
+            requestId,
+            ct => api.CancelAsync(requestId, ct),
+            _ => new RemixCancellation { RequestId = requestId, Status = "CANCELLATION_REQUESTED", StatusUrl = RemixLinks.Status(requestId) },
+            cancellationToken);
+
+    private async Task<Upstream<T>> CallAsync<TWire, T>(
+        Operation operation,
+        string? requestId,
+        Func<CancellationToken, Task<IApiResponse<TWire>>> call,
+        Func<TWire, T?> translate,
+        CancellationToken cancellationToken)
+        where T : class
+    {
+        IApiResponse<TWire> response;
+        try
+        {
+            response = await call(cancellationToken);
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+        {
+            return TransportProblem(operation, e, cancellationToken);
+        }
+
+        using (response)
+        {
+            if (!response.IsReceived)
+            {
+                return TransportProblem(operation, response.Error?.InnerException ?? response.Error, cancellationToken);
+            }
+
+            if (response.IsSuccessful && response.Content is { } content && translate(content) is { } value)
+            {
+                return value;
+            }
+
+            if (response.IsSuccessStatusCode)
+            {
+                LogUnreadable(operation, (int)response.StatusCode!);
+                return new GatewayProblem(
+                    StatusCodes.Status502BadGateway,
+                    ProblemTypes.UpstreamError,
+                    "Sunra gave an answer the gateway cannot read",
+                    "Sunra answered, but not in the shape of its queue protocol.");
+            }
+
+            return Translate(operation, requestId, response);
+        }
+    }
+
+    // No answer at all: the call timed out, or the connection failed. A caller that went away is not
+    // a problem to answer, so its cancellation goes on up.
+    private GatewayProblem TransportProblem(Operation operation, Exception? failure, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (failure is OperationCanceledException or TimeoutException || failure?.InnerException is TimeoutException)
+        {
+            LogTimeout(operation);
+            return new GatewayProblem(
+                StatusCodes.Status504GatewayTimeout,
+                ProblemTypes.UpstreamTimeout,
+                "Sunra did not answer in time",
+                operation == Operation.Submit
+                    ? "Sunra did not answer the submit in time. It may still have accepted the remix."
+                    : "Sunra did not answer in time. Try again.");
+        }
+
+        LogUnreachable(operation, redactor.Redact(failure?.Message ?? "no answer"));
+        return new GatewayProblem(
+            StatusCodes.Status502BadGateway,
+            ProblemTypes.UpstreamUnreachable,
+            "Sunra could not be reached",
+            "The gateway could not complete the call to Sunra. Try again.");
+    }
+
+    private GatewayProblem Translate(Operation operation, string? requestId, IApiResponse response)
+    {
+        var status = (int)response.StatusCode!.Value;
+        var message = MessageOf((response.Error as ApiException)?.Content);
+        LogRefused(operation, status, message);
+
+        return (response.StatusCode, operation) switch
+        {
+            (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden, _) => new GatewayProblem(
+                StatusCodes.Status502BadGateway,
+                ProblemTypes.UpstreamCredentials,
+                "Sunra refused the gateway's credentials",
+                "The gateway's own Sunra credentials were refused. Your request is fine; the operators must fix the gateway's configuration."),
+            (HttpStatusCode.TooManyRequests, _) => new GatewayProblem(
+                StatusCodes.Status503ServiceUnavailable,
+                ProblemTypes.UpstreamThrottled,
+                "Sunra is throttling the gateway",
+                "Sunra asked the gateway to slow down. Try again after the Retry-After delay.")
+            {
+                RetryAfter = RetryAfterOf(response),
+            },
+            (HttpStatusCode.RequestTimeout, _) => new GatewayProblem(
+                StatusCodes.Status504GatewayTimeout,
+                ProblemTypes.UpstreamTimeout,
+                "Sunra did not answer in time",
+                message ?? "Sunra timed out."),
+            (HttpStatusCode.NotFound, not Operation.Submit) => new GatewayProblem(
+                StatusCodes.Status404NotFound,
+                ProblemTypes.RemixNotFound,
+                "No such remix",
+                $"There is no remix with request_id '{requestId}'."),
+            (HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity, Operation.Submit) => new GatewayProblem(
+                StatusCodes.Status422UnprocessableEntity,
+                ProblemTypes.UpstreamRejectedInput,
+                "Sunra refused the remix",
+                message ?? "Sunra refused the input without saying why."),
+            (HttpStatusCode.BadRequest or HttpStatusCode.Conflict or HttpStatusCode.UnprocessableEntity, Operation.Cancel) => new GatewayProblem(
+                StatusCodes.Status409Conflict,
+                ProblemTypes.NotCancellable,
+                "The remix cannot be canceled",
+                message ?? "Sunra refused to cancel the remix."),
+            _ => new GatewayProblem(
+                StatusCodes.Status502BadGateway,
+                ProblemTypes.UpstreamError,
+                "Sunra failed",
+                message is null ? $"Sunra answered {status}." : $"Sunra answered {status}: {message}"),
+        };
+    }
+
+    /// <summary>Sunra's own words, from whichever of its error shapes it used, without the key.</summary>
+    private string? MessageOf(string? body)
+    {
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            return null;
+        }
+
+        string? message;
+        try
+        {
+            var error = JsonSerializer.Deserialize(body, SunraJsonContext.Default.SunraErrorBody);
+            message = error?.Error?.Message
+                ?? TextOf(error?.Detail)
+                ?? TextOf(error?.Message);
+        }
+        catch (JsonException)
+        {
+            message = body;
+        }
+
+        if (string.IsNullOrWhiteSpace(message))
+        {
+            return null;
+        }
+
+        message = redactor.Redact(message.Trim());
+        return message.Length <= MaxRelayedMessageLength ? message : string.Concat(message.AsSpan(0, MaxRelayedMessageLength), "…");
+    }
+
+    // "detail" is a string in older answers and a list of {loc, msg} in validation answers.
+    private static string? TextOf(JsonElement? element) => element switch
+    {
+        { ValueKind: JsonValueKind.String } text => text.GetString(),
+        { ValueKind: JsonValueKind.Array } list => string.Join("; ", list.EnumerateArray().Select(item =>
+            item.ValueKind == JsonValueKind.Object && item.TryGetProperty("msg", out var msg)
+                ? item.TryGetProperty("loc", out var loc) && loc.ValueKind == JsonValueKind.Array && loc.GetArrayLength() > 0
+                    ? $"{loc[loc.GetArrayLength() - 1]}: {msg}"
+                    : msg.ToString()
+                : item.ToString())),
+        { ValueKind: JsonValueKind.Object } other => other.GetRawText(),
+        _ => null,
+    };
+
+    private static TimeSpan RetryAfterOf(IApiResponse response)
+    {
+        if (response.Headers?.RetryAfter is { } retryAfter)
+        {
+            if (retryAfter.Delta is { } delta)
+            {
+                return delta;
+            }
+
+            if (retryAfter.Date is { } date)
+            {
+                return date - DateTimeOffset.UtcNow;
+            }
+        }
+
+        // x-ratelimit-reset is seconds until the window resets, or an epoch time in seconds.
+        if (response.Headers is { } headers && headers.TryGetValues("x-ratelimit-reset", out var values)
+            && double.TryParse(values.FirstOrDefault(), NumberStyles.Float, CultureInfo.InvariantCulture, out var reset))
+        {
+            var wait = reset > 1_000_000_000 ? reset - DateTimeOffset.UtcNow.ToUnixTimeSeconds() : reset;
+            return TimeSpan.FromSeconds(Math.Clamp(wait, 1, 3600));
+        }
+
+        return TimeSpan.FromSeconds(1);
+    }
+
+    private RemixStatus? ToRemixStatus(string requestId, SunraQueueStatus status)
+    {
+        if (ParseState(status.Status) is not { } state)
+        {
+            return null;
+        }
+
+        return new RemixStatus
+        {
+            RequestId = requestId,
+            Status = state,
+            QueuePosition = state == RemixState.InQueue ? status.QueuePosition : null,
+            Logs = LogsOf(status.Logs),
+            Success = state == RemixState.Completed ? status.Success ?? status.Error is null : null,
+            Error = state == RemixState.Completed && status.Error is { } error
+                ? new RemixError
+                {
+                    Code = error.Code is { } code ? redactor.Redact(code.ToString()) : null,
+                    Message = redactor.Redact(error.Message ?? "The generation failed."),
+                    Details = RedactedJson(error.Details),
+                    Timestamp = error.Timestamp?.ToString(),
+                }
+                : null,
+            Metrics = state == RemixState.Completed ? new RemixMetrics { InferenceTime = status.Metrics?.InferenceTime } : null,
+        };
+    }
+
+    // Logs arrive as text, or as a list of entries with a "message" each.
+    private string? LogsOf(JsonElement? logs) => logs switch
+    {
+        { ValueKind: JsonValueKind.String } text => redactor.Redact(text.GetString()!),
+        { ValueKind: JsonValueKind.Array } list => redactor.Redact(string.Join('\n', list.EnumerateArray().Select(entry =>
+            entry.ValueKind == JsonValueKind.Object && entry.TryGetProperty("message", out var message) ? message.ToString() : entry.ToString()))),
+        _ => null,
+    };
+
+    private JsonElement? RedactedJson(JsonElement? element)
+    {
+        if (element is not { ValueKind: not JsonValueKind.Null and not JsonValueKind.Undefined } value)
+        {
+            return null;
+        }
+
+        var raw = value.GetRawText();
+        return redactor.Contains(raw) ? JsonSerializer.SerializeToElement(redactor.Redact(raw), SunraJsonContext.Default.String) : value;
+    }
+
+    private static RemixState? ParseState(string? status) => status switch
+    {
+        "IN_QUEUE" => RemixState.InQueue,
+        "IN_PROGRESS" => RemixState.InProgress,
+        "COMPLETED" => RemixState.Completed,
+        "CANCELED" or "CANCELLED" => RemixState.Canceled,
+        _ => null,
+    };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sunra did not answer {Operation} in time")]
+    private partial void LogTimeout(Operation operation);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sunra could not be reached for {Operation}: {Reason}")]
+    private partial void LogUnreachable(Operation operation, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sunra answered {Operation} with {SunraStatus} in an unreadable shape")]
+    private partial void LogUnreadable(Operation operation, int sunraStatus);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sunra refused {Operation} with {SunraStatus}: {SunraMessage}")]
+    private partial void LogRefused(Operation operation, int sunraStatus, string? sunraMessage);
+}

@@ -1,0 +1,19 @@
+namespace Sunra.Emulator;
+
+/// <summary>How the emulated Sunra queue behaves: its key and the pace of a generation.</summary>
+public sealed class EmulatorOptions
+{
+    public const string Section = "Emulator";
+
+    /// <summary>The only key accepted in <c>Authorization: Key …</c>; when null any non-empty key is accepted.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>How long a request waits in the queue before it starts.</summary>
+    public TimeSpan QueueTime { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a started request runs before it completes.</summary>
+    public TimeSpan RunTime { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often the status stream looks for a change.</summary>
+    public TimeSpan StreamInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+}

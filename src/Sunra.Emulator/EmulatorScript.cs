@@ -1,0 +1,65 @@
+using System.Collections.Concurrent;
+
+namespace Sunra.Emulator;
+
+/// <summary>The queue operations of the protocol, as a fault names them.</summary>
+public enum SunraOperation
+{
+    Submit,
+    Status,
+    StatusStream,
+    Result,
+    Cancel,
+}
+
+/// <summary>
+/// An answer the emulator gives instead of the real one. <see cref="Body"/> may hold
+/// <c>{credential}</c>, replaced by the credential the caller presented, to act out an upstream
+/// that echoes the key back.
+/// </summary>
+public sealed record Fault(int StatusCode, string? Body = null, string ContentType = "application/json")
+{
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Hold the answer back this long first (a slow or hung upstream).</summary>
+    public TimeSpan Delay { get; init; }
+
+    /// <summary>Drop the connection instead of answering.</summary>
+    public bool Abort { get; init; }
+}
+
+/// <summary>Faults lined up by the tests, each used once, in order, for its operation.</summary>
+public sealed class EmulatorScript
+{
+    private readonly ConcurrentDictionary<SunraOperation, ConcurrentQueue<Fault>> _faults = new();
+
+    public void Enqueue(SunraOperation operation, Fault fault, int times = 1)
+    {
+        var queue = _faults.GetOrAdd(operation, _ => new ConcurrentQueue<Fault>());
+        for (var i = 0; i < times; i++)
+        {
+            queue.Enqueue(fault);
+        }
+    }
+
+    internal Fault? Next(SunraOperation operation) =>
+        _faults.TryGetValue(operation, out var queue) && queue.TryDequeue(out var fault) ? fault : null;
+}
+
+/// <summary>One HTTP call the emulator received, kept so tests can say what Sunra saw.</summary>
+public sealed record RecordedCall(string Method, string PathAndQuery, string? Authorization, byte[] Body)
+{
+    public string BodyText => System.Text.Encoding.UTF8.GetString(Body);
+}
+
+/// <summary>Every call received, in order of arrival.</summary>
+public sealed class CallLog
+{
+    private readonly ConcurrentQueue<RecordedCall> _calls = new();
+
+    public IReadOnlyList<RecordedCall> All => [.. _calls];
+
+    public int Count => _calls.Count;
+
+    internal void Add(RecordedCall call) => _calls.Enqueue(call);
+}

@@ -1,0 +1,84 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Serilog.Core;
+using Sunra.Emulator;
+
+namespace Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// The gateway in the test host, in Production, with the real Sunra emulator on a loopback port as
+/// its upstream: the Refit client, the key handler and the translation all run for real.
+/// </summary>
+public sealed class GatewayFactory(EmulatorServer sunra, IReadOnlyDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
+{
+    /// <summary>A canary key: if it turns up anywhere a caller or a log can see, the test fails.</summary>
+    public const string SunraKey = "sk_canary_7f3a9c1e5b2d4680aa11bb22cc33dd44";
+
+    public LogCapture Logs { get; } = new();
+
+    public EmulatorServer Sunra => sunra;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Production");
+        builder.UseSetting("SUNRA_KEY", SunraKey);
+        builder.UseSetting("Sunra:BaseUrl", sunra.BaseUrl.ToString());
+        builder.UseSetting("Sunra:StatusPollIntervalSeconds", "0.05");
+
+        // Everything is logged, down to Verbose, so that the leak tests see every line.
+        builder.UseSetting("Serilog:MinimumLevel:Default", "Verbose");
+        builder.UseSetting("Serilog:MinimumLevel:Override:Microsoft", "Verbose");
+        builder.UseSetting("Serilog:MinimumLevel:Override:System", "Verbose");
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureServices(services => services.AddSingleton<ILogEventSink>(Logs));
+    }
+}
+
+/// <summary>One emulator and one gateway in front of it, made fresh for each test.</summary>
+public abstract class GatewayTest : IAsyncLifetime
+{
+    private readonly Action<EmulatorOptions>? _emulator;
+    private readonly TimeProvider? _clock;
+    private readonly IReadOnlyDictionary<string, string?>? _settings;
+
+    protected GatewayTest(Action<EmulatorOptions>? emulator = null, TimeProvider? clock = null, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        _emulator = emulator;
+        _clock = clock;
+        _settings = settings;
+    }
+
+    protected EmulatorServer Sunra { get; private set; } = null!;
+
+    protected GatewayFactory Gateway { get; private set; } = null!;
+
+    protected HttpClient Client { get; private set; } = null!;
+
+    protected static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        Sunra = await EmulatorServer.StartAsync(
+            options =>
+            {
+                options.ApiKey = GatewayFactory.SunraKey;
+                _emulator?.Invoke(options);
+            },
+            _clock);
+        Gateway = new GatewayFactory(Sunra, _settings);
+        Client = Gateway.CreateClient();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await Gateway.DisposeAsync();
+        await Sunra.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
+}

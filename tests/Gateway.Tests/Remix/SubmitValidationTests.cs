@@ -1,0 +1,151 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Remix;
+
+public sealed class SubmitValidationTests : GatewayTest
+{
+    private const string Emoji = "\U0001F3AC"; // 🎬: one code point, two UTF-16 units, four UTF-8 bytes
+
+    public static TheoryData<string, int> AcceptedPrompts => new()
+    {
+        { "a", 1 },
+        { Emoji, 1 },
+        { new string('a', 5000), 5000 },
+        { string.Concat(Enumerable.Repeat(Emoji, 5000)), 5000 },
+        { new string('a', 4999) + Emoji, 5000 },
+    };
+
+    public static TheoryData<string, int> RefusedPrompts => new()
+    {
+        { "", 0 },
+        { new string('a', 5001), 5001 },
+        { string.Concat(Enumerable.Repeat(Emoji, 5001)), 5001 },
+        { new string('a', 5000) + Emoji, 5001 },
+    };
+
+    [Theory]
+    [MemberData(nameof(AcceptedPrompts))]
+    public async Task Prompts_of_1_to_5000_code_points_are_accepted_and_reach_Sunra_byte_for_byte(string prompt, int codePoints)
+    {
+        Assert.InRange(codePoints, 1, 5000);
+
+        using var response = await Client.PostAsync("/remix", Http.Json(Http.Remix("video_abc", prompt)), Cancellation);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var call = Assert.Single(Sunra.Calls.All);
+        var body = JsonDocument.Parse(call.Body).RootElement;
+        Assert.Equal(prompt, body.GetProperty("prompt").GetString());
+        Assert.Equal("video_abc", body.GetProperty("video_id").GetString());
+
+        // The prompt's own UTF-8 bytes are in the upstream body: no \u escapes, no normalisation.
+        Assert.Contains(Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(prompt)), call.BodyText, StringComparison.Ordinal);
+        Assert.Equal(["prompt", "video_id"], body.EnumerateObject().Select(p => p.Name).Order());
+    }
+
+    [Theory]
+    [MemberData(nameof(RefusedPrompts))]
+    public async Task Prompts_outside_1_to_5000_code_points_are_refused_before_Sunra_is_called(string prompt, int codePoints)
+    {
+        using var response = await Client.PostAsync("/remix", Http.Json(Http.Remix("video_abc", prompt)), Cancellation);
+
+        var problem = await response.AssertProblemAsync(400, "/problems/invalid-request");
+        var message = Assert.Single(problem.ErrorsFor("prompt"));
+        Assert.Contains($"it has {codePoints}", message, StringComparison.Ordinal);
+        Assert.Equal(0, Sunra.Calls.Count);
+    }
+
+    [Fact]
+    public async Task A_prompt_with_characters_json_must_escape_reaches_Sunra_unchanged()
+    {
+        const string prompt = "He said \"cut!\"\n\tthen\\left <b>&'\u0001 — 雨の中 \U0001F327";
+
+        using var response = await Client.PostAsync("/remix", Http.Json(Http.Remix("video_abc", prompt)), Cancellation);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var sent = JsonDocument.Parse(Assert.Single(Sunra.Calls.All).Body).RootElement.GetProperty("prompt").GetString();
+        Assert.Equal(prompt, sent);
+    }
+
+    public static TheoryData<string, string> BadBodies => new()
+    {
+        { """{"prompt": "x"}""", "video_id" },
+        { """{"video_id": "v"}""", "prompt" },
+        { """{"video_id": null, "prompt": "x"}""", "video_id" },
+        { """{"video_id": "v", "prompt": null}""", "prompt" },
+        { """{"video_id": "", "prompt": "x"}""", "video_id" },
+        { """{"video_id": 42, "prompt": "x"}""", "video_id" },
+        { """{"video_id": "v", "prompt": ["x"]}""", "prompt" },
+        { """{"video_id": "v", "prompt": {"text": "x"}}""", "prompt" },
+        { """{"video_id": "v", "prompt": true}""", "prompt" },
+        { """{"video_id": "v", "prompt": "\ud800"}""", "prompt" },
+        { """{"video_id": "v", "prompt": "a\udc00b"}""", "prompt" },
+        { """{"video_id": "v", "prompt": "x", "prompt": "y"}""", "prompt" },
+        { """{"video_id": "v", "prompt": "x", "webhook": "http://x"}""", "webhook" },
+        { """{"Video_Id": "v", "prompt": "x"}""", "video_id" },
+        { """["v", "x"]""", "body" },
+        { "\"just a string\"", "body" },
+        { "42", "body" },
+        { "null", "body" },
+        { """{"video_id": "v", "prompt": "x" """, "body" },
+        { "{not json}", "body" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadBodies))]
+    public async Task A_body_that_is_not_a_valid_remix_gets_a_400_problem_naming_the_field(string body, string field)
+    {
+        using var response = await Client.PostAsync("/remix", Http.Json(body), Cancellation);
+
+        var problem = await response.AssertProblemAsync(400, "/problems/invalid-request");
+        Assert.NotEmpty(problem.ErrorsFor(field));
+        Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("detail").GetString()));
+        Assert.Equal(0, Sunra.Calls.Count);
+    }
+
+    [Fact]
+    public async Task Missing_fields_are_all_named_at_once()
+    {
+        using var response = await Client.PostAsync("/remix", Http.Json("{}"), Cancellation);
+
+        var problem = await response.AssertProblemAsync(400);
+        Assert.NotEmpty(problem.ErrorsFor("video_id"));
+        Assert.NotEmpty(problem.ErrorsFor("prompt"));
+    }
+
+    [Fact]
+    public async Task Invalid_UTF8_in_the_body_is_refused_with_the_field_named()
+    {
+        var body = Encoding.UTF8.GetBytes("""{"video_id": "v", "prompt": "ab"}""");
+        var at = Array.IndexOf(body, (byte)'b');
+        body[at] = 0xFF;
+
+        using var response = await Client.PostAsync("/remix", Http.Json(body), Cancellation);
+
+        var problem = await response.AssertProblemAsync(400);
+        Assert.NotEmpty(problem.ErrorsFor("prompt"));
+        Assert.Equal(0, Sunra.Calls.Count);
+    }
+
+    [Fact]
+    public async Task An_empty_body_is_refused_as_a_problem()
+    {
+        using var response = await Client.PostAsync("/remix", Http.Json(""), Cancellation);
+
+        var problem = await response.AssertProblemAsync(400);
+        Assert.NotEmpty(problem.ErrorsFor("body"));
+        Assert.Equal(0, Sunra.Calls.Count);
+    }
+
+    [Fact]
+    public async Task A_body_that_is_not_json_is_refused_with_415()
+    {
+        using var response = await Client.PostAsync("/remix", new StringContent("video_id=v&prompt=x", Encoding.UTF8, "application/x-www-form-urlencoded"), Cancellation);
+
+        var problem = await response.AssertProblemAsync(415);
+        Assert.Contains("application/json", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, Sunra.Calls.Count);
+    }
+}
