@@ -10,6 +10,7 @@ namespace Sunra.Emulator;
 public sealed class EmulatorServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private int _disposed;
 
     private EmulatorServer(WebApplication app, Uri origin)
     {
@@ -51,6 +52,11 @@ public sealed class EmulatorServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
