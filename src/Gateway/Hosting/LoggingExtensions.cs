@@ -4,13 +4,19 @@ namespace Gateway.Hosting;
 
 public static class LoggingExtensions
 {
-    /// <summary>Serilog from the <c>Serilog</c> section; enrichers and sinks registered as services join in.</summary>
+    /// <summary>
+    /// Serilog from the <c>Serilog</c> section; enrichers and sinks registered as services join in.
+    /// The logger belongs to this host, not to the static <c>Log.Logger</c>, so that two hosts in one
+    /// process (the test host runs many) never write into each other's sinks.
+    /// </summary>
     public static WebApplicationBuilder AddGatewayLogging(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSerilog((services, logger) => logger
-            .ReadFrom.Configuration(builder.Configuration)
-            .ReadFrom.Services(services)
-            .Enrich.FromLogContext());
+        builder.Services.AddSerilog(
+            (services, logger) => logger
+                .ReadFrom.Configuration(builder.Configuration)
+                .ReadFrom.Services(services)
+                .Enrich.FromLogContext(),
+            preserveStaticLogger: true);
         return builder;
     }
 
@@ -19,6 +25,7 @@ public static class LoggingExtensions
     {
         app.UseSerilogRequestLogging(options =>
         {
+            options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
             options.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms";
             options.EnrichDiagnosticContext = (diagnostics, http) => diagnostics.Set("GatewayRequestId", http.TraceIdentifier);
         });

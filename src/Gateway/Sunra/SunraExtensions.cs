@@ -35,6 +35,7 @@ public static class SunraExtensions
         services.AddTransient<SunraKeyHandler>();
         services.AddTransient<SunraRequestIdHandler>();
         services.AddScoped<SunraQueueClient>();
+        services.AddSingleton<SunraCallLogger>();
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddRefitGeneratedClient<ISunraQueueApi>(new RefitSettings(new SystemTextJsonContentSerializer(SunraJson.Options)))
@@ -46,7 +47,8 @@ public static class SunraExtensions
             })
             .AddHttpMessageHandler<SunraRequestIdHandler>()
             .AddHttpMessageHandler<SunraKeyHandler>()
-            .RedactLoggedHeaders(_ => true);
+            .RemoveAllLoggers()
+            .AddLogger<SunraCallLogger>();
         return builder;
     }
 }
