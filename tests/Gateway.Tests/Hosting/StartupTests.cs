@@ -1,0 +1,89 @@
+using System.Net;
+using System.Text.Json;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Hosting;
+
+/// <summary>The real process, as a newcomer or a container starts it.</summary>
+public sealed class StartupTests
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Without_a_key_or_the_sandbox_the_gateway_refuses_to_start_and_names_both()
+    {
+        await using var gateway = GatewayProcess.Start([], new Dictionary<string, string?>());
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        await gateway.Process.WaitForExitAsync(timeout.Token);
+
+        Assert.NotEqual(0, gateway.Process.ExitCode);
+        Assert.Contains("SUNRA_KEY", gateway.Output, StringComparison.Ordinal);
+        Assert.Contains("--sandbox", gateway.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task In_sandbox_mode_a_remix_completes_within_seconds_and_its_video_is_served_by_the_gateway()
+    {
+        await using var gateway = GatewayProcess.Start(
+            ["--sandbox"],
+            new Dictionary<string, string?> { ["Emulator__QueueTime"] = "00:00:00.3", ["Emulator__RunTime"] = "00:00:00.3" });
+        await gateway.WaitUntilReadyAsync(Cancellation);
+        using var client = new HttpClient { BaseAddress = gateway.Address };
+
+        using var submitted = await client.PostAsync("/remix", Http.Json(Http.Remix("video_sandbox", "a sandbox remix 🎬")), Cancellation);
+        Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
+        var id = (await submitted.ReadJsonAsync()).GetProperty("request_id").GetString()!;
+
+        var seen = new List<string>();
+        for (var i = 0; i < 100 && seen.LastOrDefault() != "COMPLETED"; i++)
+        {
+            using var status = await client.GetAsync($"/remix/{id}/status", Cancellation);
+            var state = (await status.ReadJsonAsync()).GetProperty("status").GetString()!;
+            if (seen.LastOrDefault() != state)
+            {
+                seen.Add(state);
+            }
+
+            await Task.Delay(50, Cancellation);
+        }
+
+        Assert.Equal(["IN_QUEUE", "IN_PROGRESS", "COMPLETED"], seen);
+        using var result = await client.GetAsync($"/remix/{id}", Cancellation);
+        var video = (await result.ReadJsonAsync()).GetProperty("video");
+        var url = new Uri(video.GetProperty("url").GetString()!);
+        Assert.Equal(gateway.Address.Authority, url.Authority);
+
+        using var download = await client.GetAsync(url, Cancellation);
+        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        Assert.Equal("video/mp4", download.Content.Headers.ContentType?.MediaType);
+        var bytes = await download.Content.ReadAsByteArrayAsync(Cancellation);
+        Assert.Equal("ftyp"u8.ToArray(), bytes[4..8]);
+
+        using var range = new HttpRequestMessage(HttpMethod.Get, url);
+        range.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(0, 99);
+        using var partial = await client.SendAsync(range, Cancellation);
+        Assert.Equal(HttpStatusCode.PartialContent, partial.StatusCode);
+
+        Assert.Contains("Sandbox mode", gateway.Output, StringComparison.Ordinal);
+        Assert.Contains("\"SunraRequestId\"", gateway.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_published_configuration_serves_Swagger_UI_and_the_document_in_Production()
+    {
+        await using var gateway = GatewayProcess.Start([], new Dictionary<string, string?> { ["SUNRA_KEY"] = "sk_canary_startup_0000000000000000" });
+        await gateway.WaitUntilReadyAsync(Cancellation);
+        using var client = new HttpClient { BaseAddress = gateway.Address };
+
+        using var swagger = await client.GetAsync("/swagger/index.html", Cancellation);
+        using var document = await client.GetAsync("/openapi/v1.json", Cancellation);
+        using var nul = await client.GetAsync("/remix/a%00b/status", Cancellation);
+
+        Assert.Equal(HttpStatusCode.OK, swagger.StatusCode);
+        Assert.Equal("Sora Remix Gateway", JsonDocument.Parse(await document.Content.ReadAsStringAsync(Cancellation)).RootElement.GetProperty("info").GetProperty("title").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, nul.StatusCode);
+        Assert.DoesNotContain("sk_canary_startup", gateway.Output, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,109 @@
+using System.Net;
+using System.Text.Json;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Hosting;
+
+/// <summary>What is served besides the remix routes, in Production: health, the OpenAPI document, Swagger UI.</summary>
+public sealed class SurfaceTests : GatewayTest
+{
+    [Theory]
+    [InlineData("/health/live")]
+    [InlineData("/health/ready")]
+    public async Task Health_endpoints_answer_healthy(string path)
+    {
+        using var response = await Client.GetAsync(path, Cancellation);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Healthy", await response.Content.ReadAsStringAsync(Cancellation));
+    }
+
+    [Fact]
+    public async Task Swagger_UI_is_served_in_Production_and_shows_the_gateways_document()
+    {
+        using var page = await Client.GetAsync("/swagger/index.html", Cancellation);
+        using var initializer = await Client.GetAsync("/swagger/index.js", Cancellation);
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("swagger-ui", await page.Content.ReadAsStringAsync(Cancellation), StringComparison.Ordinal);
+        Assert.Contains("/openapi/v1.json", await initializer.Content.ReadAsStringAsync(Cancellation), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_OpenAPI_document_lists_every_route_of_the_lifecycle()
+    {
+        var paths = (await DocumentAsync()).GetProperty("paths");
+
+        Assert.True(paths.GetProperty("/remix").TryGetProperty("post", out _));
+        Assert.True(paths.GetProperty("/remix/{request_id}/status").TryGetProperty("get", out _));
+        Assert.True(paths.GetProperty("/remix/{request_id}").TryGetProperty("get", out _));
+        Assert.True(paths.GetProperty("/remix/{request_id}/cancel").TryGetProperty("post", out _));
+        Assert.True(paths.GetProperty("/remix/{request_id}/events").TryGetProperty("get", out _));
+        Assert.DoesNotContain(paths.EnumerateObject(), p => p.Name.StartsWith("/sandbox", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_request_schema_shows_the_model_cards_limits()
+    {
+        var document = await DocumentAsync();
+        var schema = document.GetProperty("components").GetProperty("schemas").GetProperty("RemixRequest");
+
+        Assert.Equal(["prompt", "video_id"], schema.GetProperty("required").EnumerateArray().Select(e => e.GetString()).Order());
+        var prompt = schema.GetProperty("properties").GetProperty("prompt");
+        Assert.Equal(1, prompt.GetProperty("minLength").GetInt32());
+        Assert.Equal(5000, prompt.GetProperty("maxLength").GetInt32());
+        Assert.Equal(1, schema.GetProperty("properties").GetProperty("video_id").GetProperty("minLength").GetInt32());
+        Assert.False(schema.GetProperty("additionalProperties").GetBoolean());
+        Assert.Equal(["prompt", "video_id"], schema.GetProperty("properties").EnumerateObject().Select(p => p.Name).Order());
+    }
+
+    [Fact]
+    public async Task Every_route_documents_its_problem_answers_and_the_request_id_pattern()
+    {
+        var paths = (await DocumentAsync()).GetProperty("paths");
+
+        var submit = paths.GetProperty("/remix").GetProperty("post").GetProperty("responses");
+        foreach (var code in new[] { "202", "400", "415", "422", "502", "503", "504" })
+        {
+            Assert.True(submit.TryGetProperty(code, out _), $"POST /remix does not document {code}");
+        }
+
+        Assert.True(submit.GetProperty("400").GetProperty("content").TryGetProperty("application/problem+json", out _));
+        var result = paths.GetProperty("/remix/{request_id}").GetProperty("get");
+        foreach (var code in new[] { "200", "202", "404", "410", "422", "502" })
+        {
+            Assert.True(result.GetProperty("responses").TryGetProperty(code, out _), $"GET /remix/{{request_id}} does not document {code}");
+        }
+
+        var parameter = result.GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "request_id");
+        Assert.Equal("^[A-Za-z0-9_-]{1,128}$", parameter.GetProperty("schema").GetProperty("pattern").GetString());
+    }
+
+    [Fact]
+    public async Task An_unknown_route_is_a_404_problem()
+    {
+        using var response = await Client.GetAsync("/nothing/here", Cancellation);
+
+        await response.AssertProblemAsync(404);
+    }
+
+    [Fact]
+    public async Task Each_request_is_logged_once_with_the_gateway_and_Sunra_request_ids()
+    {
+        using var response = await Client.PostAsync("/remix", Http.Json(Http.Remix("v", "p")), Cancellation);
+
+        var line = Assert.Single(Gateway.Logs.Events, e => e.MessageTemplate.Text.StartsWith("HTTP ", StringComparison.Ordinal) && e.Properties["RequestPath"].ToString() == "\"/remix\"");
+        Assert.Equal("\"POST\"", line.Properties["RequestMethod"].ToString());
+        Assert.Equal("202", line.Properties["StatusCode"].ToString());
+        Assert.True(line.Properties.ContainsKey("Elapsed"));
+        Assert.False(string.IsNullOrEmpty(line.Properties["GatewayRequestId"].ToString().Trim('"')));
+        Assert.StartsWith("\"req_", line.Properties["SunraRequestId"].ToString(), StringComparison.Ordinal);
+    }
+
+    private async Task<JsonElement> DocumentAsync()
+    {
+        using var response = await Client.GetAsync("/openapi/v1.json", Cancellation);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.ReadJsonAsync();
+    }
+}
