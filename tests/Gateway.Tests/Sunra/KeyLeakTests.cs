@@ -102,19 +102,5 @@ public sealed class KeyLeakTests() : GatewayTest(emulator: options => options.Qu
     private static void AssertNoKeyIn(string text) =>
         Assert.DoesNotContain(Key, text, StringComparison.Ordinal);
 
-    private async Task<HttpResponseMessage> SendAsync(SunraOperation operation)
-    {
-        if (operation == SunraOperation.Submit)
-        {
-            return await Client.PostAsync("/remix", Http.Json(Http.Remix("v", "p")), Cancellation);
-        }
-
-        var id = Sunra.Requests.Submit("openai/sora-2/video-to-video", "v", "p").Id;
-        return operation switch
-        {
-            SunraOperation.Status => await Client.GetAsync($"/remix/{id}/status", Cancellation),
-            SunraOperation.Result => await Client.GetAsync($"/remix/{id}", Cancellation),
-            _ => await Client.PostAsync($"/remix/{id}/cancel", null, Cancellation),
-        };
-    }
+    private Task<HttpResponseMessage> SendAsync(SunraOperation operation) => Client.SendAsync(Sunra, operation, Cancellation);
 }

@@ -158,21 +158,5 @@ public sealed class UpstreamFailureTests() : GatewayTest(
         await response.AssertProblemAsync(502, "/problems/upstream-unreachable");
     }
 
-    // Reads and cancels act on a remix Sunra knows (and, with this emulator, has already completed).
-    private async Task<HttpResponseMessage> SendAsync(SunraOperation operation)
-    {
-        if (operation == SunraOperation.Submit)
-        {
-            return await Client.PostAsync("/remix", Http.Json(Http.Remix("v", "p")), Cancellation);
-        }
-
-        var id = Sunra.Requests.Submit("openai/sora-2/video-to-video", "v", "p").Id;
-        return operation switch
-        {
-            SunraOperation.Status => await Client.GetAsync($"/remix/{id}/status", Cancellation),
-            SunraOperation.Result => await Client.GetAsync($"/remix/{id}", Cancellation),
-            SunraOperation.Cancel => await Client.PostAsync($"/remix/{id}/cancel", null, Cancellation),
-            _ => throw new ArgumentOutOfRangeException(nameof(operation)),
-        };
-    }
+    private Task<HttpResponseMessage> SendAsync(SunraOperation operation) => Client.SendAsync(Sunra, operation, Cancellation);
 }
