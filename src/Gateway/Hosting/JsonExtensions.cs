@@ -15,6 +15,9 @@ public static class JsonExtensions
             json.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             json.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
 
+            // A number is a number: the web defaults would also read "3" as 3, and say so in the schema.
+            json.NumberHandling = JsonNumberHandling.Strict;
+
             // Field names match exactly, as in Sunra's schema: "Prompt" is not "prompt".
             json.PropertyNameCaseInsensitive = false;
 

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Gateway.Remix;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
@@ -25,7 +26,7 @@ public static class OpenApiExtensions
                 };
                 return Task.CompletedTask;
             });
-            options.AddSchemaTransformer<CodePointLengthSchemaTransformer>();
+            options.AddSchemaTransformer<ContractSchemaTransformer>();
         });
         return builder;
     }
@@ -45,24 +46,36 @@ public static class OpenApiExtensions
 }
 
 /// <summary>
-/// Writes <see cref="CodePointLengthAttribute"/> as <c>minLength</c>/<c>maxLength</c> (JSON Schema
-/// counts code points too), marks validated fields as plain non-null strings, and closes the request
-/// schema to unknown fields, as validation does.
+/// Makes the schemas say what validation enforces: <see cref="CodePointLengthAttribute"/> as
+/// <c>minLength</c>/<c>maxLength</c> (JSON Schema counts code points too), required fields as
+/// plain non-null values, the request closed to unknown fields, and enums as strings.
 /// </summary>
-internal sealed class CodePointLengthSchemaTransformer : IOpenApiSchemaTransformer
+internal sealed class ContractSchemaTransformer : IOpenApiSchemaTransformer
 {
     public Task TransformAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
     {
-        if (context.JsonPropertyInfo?.AttributeProvider?.GetCustomAttributes(typeof(CodePointLengthAttribute), inherit: false) is [CodePointLengthAttribute length, ..])
+        var attributes = context.JsonPropertyInfo?.AttributeProvider;
+        if (attributes?.GetCustomAttributes(typeof(CodePointLengthAttribute), inherit: false) is [CodePointLengthAttribute length, ..])
         {
             schema.MinLength = length.Minimum;
             schema.MaxLength = length.Maximum;
         }
 
-        if (context.JsonTypeInfo.Type == typeof(RemixRequest))
+        if (attributes?.IsDefined(typeof(RequiredAttribute), inherit: false) is true && schema.Type is { } type)
+        {
+            schema.Type = type & ~JsonSchemaType.Null;
+        }
+
+        var clrType = context.JsonTypeInfo.Type;
+        if (clrType == typeof(RemixRequest))
         {
             schema.AdditionalPropertiesAllowed = false;
             schema.AdditionalProperties = null;
+        }
+
+        if (clrType.IsEnum)
+        {
+            schema.Type = JsonSchemaType.String;
         }
 
         return Task.CompletedTask;

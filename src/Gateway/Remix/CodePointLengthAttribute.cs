@@ -6,7 +6,7 @@ namespace Gateway.Remix;
 /// A string length counted in Unicode code points, as JSON Schema's <c>minLength</c>/<c>maxLength</c>
 /// count it. <see cref="StringLengthAttribute"/> counts UTF-16 units, so it would refuse 5000 emoji
 /// (10000 units) that Sunra accepts. The OpenAPI schema still shows the limits: see
-/// <c>CodePointLengthSchemaTransformer</c>.
+/// <c>ContractSchemaTransformer</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]
 public sealed class CodePointLengthAttribute(int minimum, int maximum) : ValidationAttribute

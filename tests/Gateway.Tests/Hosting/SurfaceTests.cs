@@ -21,10 +21,11 @@ public sealed class SurfaceTests : GatewayTest
     [Fact]
     public async Task Swagger_UI_is_served_in_Production_and_shows_the_gateways_document()
     {
-        using var page = await Client.GetAsync("/swagger/index.html", Cancellation);
+        using var page = await Client.GetAsync("/swagger", Cancellation);
         using var initializer = await Client.GetAsync("/swagger/index.js", Cancellation);
 
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.EndsWith("/swagger/index.html", page.RequestMessage?.RequestUri?.AbsolutePath, StringComparison.Ordinal);
         Assert.Contains("swagger-ui", await page.Content.ReadAsStringAsync(Cancellation), StringComparison.Ordinal);
         Assert.Contains("/openapi/v1.json", await initializer.Content.ReadAsStringAsync(Cancellation), StringComparison.Ordinal);
     }
@@ -52,9 +53,24 @@ public sealed class SurfaceTests : GatewayTest
         var prompt = schema.GetProperty("properties").GetProperty("prompt");
         Assert.Equal(1, prompt.GetProperty("minLength").GetInt32());
         Assert.Equal(5000, prompt.GetProperty("maxLength").GetInt32());
-        Assert.Equal(1, schema.GetProperty("properties").GetProperty("video_id").GetProperty("minLength").GetInt32());
+        Assert.Equal("string", prompt.GetProperty("type").GetString());
+        var videoId = schema.GetProperty("properties").GetProperty("video_id");
+        Assert.Equal(1, videoId.GetProperty("minLength").GetInt32());
+        Assert.Equal("string", videoId.GetProperty("type").GetString());
         Assert.False(schema.GetProperty("additionalProperties").GetBoolean());
         Assert.Equal(["prompt", "video_id"], schema.GetProperty("properties").EnumerateObject().Select(p => p.Name).Order());
+    }
+
+    [Fact]
+    public async Task Status_values_are_a_string_enum_and_numbers_are_plain_integers()
+    {
+        var schemas = (await DocumentAsync()).GetProperty("components").GetProperty("schemas");
+
+        var state = schemas.GetProperty("RemixState");
+        Assert.Equal("string", state.GetProperty("type").GetString());
+        Assert.Equal(["IN_QUEUE", "IN_PROGRESS", "COMPLETED", "CANCELED"], state.GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+        var position = schemas.GetProperty("RemixStatus").GetProperty("properties").GetProperty("queue_position");
+        Assert.DoesNotContain("string", position.GetProperty("type").EnumerateArray().Select(t => t.GetString()));
     }
 
     [Fact]
