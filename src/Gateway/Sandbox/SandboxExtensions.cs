@@ -38,7 +38,7 @@ public static partial class SandboxExtensions
 
         var key = "sandbox_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         builder.Services.AddSunraEmulator(options => options.ApiKey = key);
-        builder.Services.PostConfigure<SunraOptions>(options => options.Key = key);
+        builder.Services.Replace(ServiceDescriptor.Singleton(new SunraKey(key)));
         builder.Services.Replace(ServiceDescriptor.Singleton<ISunraBaseAddress, SandboxBaseAddress>());
         return builder;
     }

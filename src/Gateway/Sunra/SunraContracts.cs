@@ -74,4 +74,5 @@ internal sealed record SunraErrorDetail(JsonElement? Type, JsonElement? Code, st
 [JsonSerializable(typeof(SunraVideoOutput))]
 [JsonSerializable(typeof(SunraErrorBody))]
 [JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(System.Text.Json.Nodes.JsonNode))]
 internal sealed partial class SunraJsonContext : JsonSerializerContext;

@@ -24,10 +24,10 @@ public static class SunraExtensions
         var services = builder.Services;
         services.AddOptions<SunraOptions>()
             .BindConfiguration(SunraOptions.Section)
-            .Configure<IConfiguration>((options, configuration) => options.Key = configuration["SUNRA_KEY"])
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<SunraOptions>, SunraOptionsValidator>();
+        services.TryAddSingleton(SunraKey.FromEnvironment());
 
         services.AddSingleton<ISunraBaseAddress, ConfiguredSunraBaseAddress>();
         services.AddSingleton<SunraKeyRedactor>();

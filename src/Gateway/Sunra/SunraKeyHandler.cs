@@ -1,15 +1,14 @@
 using System.Net.Http.Headers;
-using Microsoft.Extensions.Options;
 using Serilog;
 
 namespace Gateway.Sunra;
 
 /// <summary>Adds <c>Authorization: Key …</c> to every call to Sunra: the one place the key leaves the process.</summary>
-internal sealed class SunraKeyHandler(IOptionsMonitor<SunraOptions> options) : DelegatingHandler
+internal sealed class SunraKeyHandler(SunraKey key) : DelegatingHandler
 {
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        request.Headers.Authorization = new AuthenticationHeaderValue("Key", options.CurrentValue.Key);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Key", key.Value);
         return base.SendAsync(request, cancellationToken);
     }
 }

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Serilog.Core;
 using Serilog.Events;
 
@@ -8,19 +7,19 @@ namespace Gateway.Sunra;
 /// Takes the Sunra key out of any text the gateway relays or logs. Sunra's error messages may echo
 /// the credential they were sent; nothing that came from Sunra leaves the gateway without this.
 /// </summary>
-internal sealed class SunraKeyRedactor(IOptionsMonitor<SunraOptions> options)
+internal sealed class SunraKeyRedactor(SunraKey sunraKey)
 {
     public const string Mask = "[redacted]";
 
     public string Redact(string text)
     {
-        var key = options.CurrentValue.Key;
+        var key = sunraKey.Value;
         return string.IsNullOrEmpty(key) ? text : text.Replace(key, Mask, StringComparison.Ordinal);
     }
 
     public bool Contains(string text)
     {
-        var key = options.CurrentValue.Key;
+        var key = sunraKey.Value;
         return !string.IsNullOrEmpty(key) && text.Contains(key, StringComparison.Ordinal);
     }
 }

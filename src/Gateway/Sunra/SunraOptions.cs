@@ -22,11 +22,5 @@ public sealed class SunraOptions
     [Range(0.05, 60)]
     public double StatusPollIntervalSeconds { get; set; } = 1;
 
-    /// <summary>
-    /// The Sunra key. It is read from the <c>SUNRA_KEY</c> environment variable only, never from a
-    /// <c>Sunra</c> section, so that it cannot end up in a committed settings file.
-    /// </summary>
-    internal string? Key { get; set; }
-
     internal TimeSpan StatusPollInterval => TimeSpan.FromSeconds(StatusPollIntervalSeconds);
 }

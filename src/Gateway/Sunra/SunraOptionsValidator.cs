@@ -2,21 +2,32 @@ using Microsoft.Extensions.Options;
 
 namespace Gateway.Sunra;
 
-/// <summary>Refuses to start without a way to reach a Sunra: a key, or the sandbox.</summary>
-internal sealed class SunraOptionsValidator : IValidateOptions<SunraOptions>
+/// <summary>Refuses to start without a way to reach a Sunra: a usable key, or the sandbox.</summary>
+internal sealed class SunraOptionsValidator(SunraKey key) : IValidateOptions<SunraOptions>
 {
     public const string MissingKey =
         "No Sunra key: set the SUNRA_KEY environment variable, or start with --sandbox (or Sunra__Sandbox=true) to run against the built-in emulator.";
 
+    public const string UnsendableKey =
+        "SUNRA_KEY holds characters that cannot be sent in an HTTP header (spaces, control or non-ASCII characters).";
+
     public ValidateOptionsResult Validate(string? name, SunraOptions options)
     {
-        if (!options.Sandbox && string.IsNullOrWhiteSpace(options.Key))
+        var failures = new List<string>();
+        if (!options.Sandbox && key.Value is null)
         {
-            return ValidateOptionsResult.Fail(MissingKey);
+            failures.Add(MissingKey);
+        }
+        else if (key.Value is not null && !key.IsSendable)
+        {
+            failures.Add(UnsendableKey);
         }
 
-        return options.BaseUrl is { IsAbsoluteUri: true, Scheme: "https" or "http" }
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail($"Sunra:BaseUrl must be an absolute http(s) URL; it is '{options.BaseUrl}'.");
+        if (options.BaseUrl is not { IsAbsoluteUri: true, Scheme: "https" or "http" })
+        {
+            failures.Add($"Sunra:BaseUrl must be an absolute http(s) URL; it is '{options.BaseUrl}'.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Gateway.Hosting;
 using Gateway.Remix;
 using Refit;
@@ -46,7 +47,7 @@ internal sealed partial class SunraQueueClient(ISunraQueueApi api, SunraKeyRedac
             Operation.Submit,
             requestId: null,
             ct => api.SubmitAsync(EndpointId, new SunraVideoToVideoInput(videoId, prompt), ct),
-            submitted => submitted is { RequestId: { } id } && RequestIds.IsValid(id) && ParseState(submitted.Status ?? "IN_QUEUE") is { } state
+            submitted => submitted is { RequestId: { } id } && RequestIds.IsValid(id) && !redactor.Contains(id) && ParseState(submitted.Status ?? "IN_QUEUE") is { } state
                 ? new RemixAccepted
                 {
                     RequestId = id,
@@ -69,7 +70,10 @@ internal sealed partial class SunraQueueClient(ISunraQueueApi api, SunraKeyRedac
             requestId,
             ct => api.GetResultAsync(requestId, ct),
             output => output.Video is { ContentType: { } type, FileName: { } name, FileSize: { } size, Url: { } url }
-                ? new RemixResult { Video = new RemixVideo { ContentType = type, FileName = name, FileSize = size, Url = url } }
+                ? new RemixResult
+                {
+                    Video = new RemixVideo { ContentType = redactor.Redact(type), FileName = redactor.Redact(name), FileSize = size, Url = redactor.Redact(url) },
+                }
                 : null,
             cancellationToken);
 
@@ -109,6 +113,17 @@ internal sealed partial class SunraQueueClient(ISunraQueueApi api, SunraKeyRedac
             if (response.IsSuccessful && response.Content is { } content && translate(content) is { } value)
             {
                 return value;
+            }
+
+            if (response.IsSuccessStatusCode && operation == Operation.Submit)
+            {
+                // Sunra said yes to a paid generation, in words the gateway cannot use.
+                LogSubmitUnreadable((int)response.StatusCode!);
+                return new GatewayProblem(
+                    StatusCodes.Status502BadGateway,
+                    ProblemTypes.UpstreamError,
+                    "Sunra gave an answer the gateway cannot read",
+                    "Sunra answered the submit, but not in the shape of its queue protocol: it may have accepted the remix. The operators have been told.");
             }
 
             if (response.IsSuccessStatusCode)
@@ -289,7 +304,7 @@ internal sealed partial class SunraQueueClient(ISunraQueueApi api, SunraKeyRedac
                     Code = error.Code is { } code ? redactor.Redact(code.ToString()) : null,
                     Message = redactor.Redact(error.Message ?? "The generation failed."),
                     Details = RedactedJson(error.Details),
-                    Timestamp = error.Timestamp?.ToString(),
+                    Timestamp = error.Timestamp is { } timestamp ? redactor.Redact(timestamp.ToString()) : null,
                 }
                 : null,
             Metrics = state == RemixState.Completed ? new RemixMetrics { InferenceTime = status.Metrics?.InferenceTime } : null,
@@ -305,6 +320,8 @@ internal sealed partial class SunraQueueClient(ISunraQueueApi api, SunraKeyRedac
         _ => null,
     };
 
+    // Free-form JSON from Sunra is relayed only after every decoded string and name in it is
+    // redacted: a key written with JSON escapes (\u0073\u006b…) is still the key.
     private JsonElement? RedactedJson(JsonElement? element)
     {
         if (element is not { ValueKind: not JsonValueKind.Null and not JsonValueKind.Undefined } value)
@@ -312,9 +329,17 @@ internal sealed partial class SunraQueueClient(ISunraQueueApi api, SunraKeyRedac
             return null;
         }
 
-        var raw = value.GetRawText();
-        return redactor.Contains(raw) ? JsonSerializer.SerializeToElement(redactor.Redact(raw), SunraJsonContext.Default.String) : value;
+        var node = JsonNode.Parse(value.GetRawText());
+        return node is null ? null : JsonSerializer.SerializeToElement(Redacted(node), SunraJsonContext.Default.JsonNode);
     }
+
+    private JsonNode Redacted(JsonNode node) => node switch
+    {
+        JsonObject obj => new JsonObject(obj.Select(p => KeyValuePair.Create(redactor.Redact(p.Key), p.Value is null ? null : Redacted(p.Value)))),
+        JsonArray array => new JsonArray([.. array.Select(item => item is null ? null : Redacted(item))]),
+        JsonValue text when text.TryGetValue<string>(out var s) => JsonValue.Create(redactor.Redact(s)),
+        _ => node.DeepClone(),
+    };
 
     private static RemixState? ParseState(string? status) => status switch
     {
@@ -330,6 +355,9 @@ internal sealed partial class SunraQueueClient(ISunraQueueApi api, SunraKeyRedac
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sunra could not be reached for {Operation}: {Reason}")]
     private partial void LogUnreachable(Operation operation, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Sunra answered a submit with {SunraStatus} in an unreadable shape: a remix may have been accepted and not recorded")]
+    private partial void LogSubmitUnreadable(int sunraStatus);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sunra answered {Operation} with {SunraStatus} in an unreadable shape")]
     private partial void LogUnreadable(Operation operation, int sunraStatus);

@@ -14,13 +14,37 @@ public sealed class StartupTests
     {
         await using var gateway = GatewayProcess.Start([], new Dictionary<string, string?>());
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
-        await gateway.Process.WaitForExitAsync(timeout.Token);
+        await WaitForExitAsync(gateway);
 
-        Assert.NotEqual(0, gateway.Process.ExitCode);
+        Assert.Equal(1, gateway.Process.ExitCode);
         Assert.Contains("SUNRA_KEY", gateway.Output, StringComparison.Ordinal);
         Assert.Contains("--sandbox", gateway.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("sk_live key with spaces")]
+    [InlineData("sk_live_été")]
+    [InlineData("sk_live_bell")]
+    public async Task A_key_that_cannot_be_sent_in_a_header_stops_the_start_with_a_message(string key)
+    {
+        await using var gateway = GatewayProcess.Start([], new Dictionary<string, string?> { ["SUNRA_KEY"] = key });
+
+        await WaitForExitAsync(gateway);
+
+        Assert.Equal(1, gateway.Process.ExitCode);
+        Assert.Contains("SUNRA_KEY holds characters that cannot be sent", gateway.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(key, gateway.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_key_on_the_command_line_is_not_read()
+    {
+        await using var gateway = GatewayProcess.Start(["--SUNRA_KEY=sk_canary_commandline_000000000000"], new Dictionary<string, string?>());
+
+        await WaitForExitAsync(gateway);
+
+        Assert.Equal(1, gateway.Process.ExitCode);
+        Assert.Contains("No Sunra key", gateway.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -85,5 +109,12 @@ public sealed class StartupTests
         Assert.Equal("Sora Remix Gateway", JsonDocument.Parse(await document.Content.ReadAsStringAsync(Cancellation)).RootElement.GetProperty("info").GetProperty("title").GetString());
         Assert.Equal(HttpStatusCode.BadRequest, nul.StatusCode);
         Assert.DoesNotContain("sk_canary_startup", gateway.Output, StringComparison.Ordinal);
+    }
+
+    private static async Task WaitForExitAsync(GatewayProcess gateway)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        await gateway.Process.WaitForExitAsync(timeout.Token);
     }
 }

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Serilog.Core;
 using Sunra.Emulator;
 
@@ -22,7 +24,6 @@ public sealed class GatewayFactory(EmulatorServer sunra, IReadOnlyDictionary<str
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Production");
-        builder.UseSetting("SUNRA_KEY", SunraKey);
         builder.UseSetting("Sunra:BaseUrl", sunra.BaseUrl.ToString());
         builder.UseSetting("Sunra:StatusPollIntervalSeconds", "0.05");
 
@@ -36,6 +37,9 @@ public sealed class GatewayFactory(EmulatorServer sunra, IReadOnlyDictionary<str
         }
 
         builder.ConfigureServices(services => services.AddSingleton<ILogEventSink>(Logs));
+
+        // The gateway reads its key from the environment; the process tests cover that path.
+        builder.ConfigureTestServices(services => services.Replace(ServiceDescriptor.Singleton(new global::Gateway.Sunra.SunraKey(SunraKey))));
     }
 }
 

@@ -88,6 +88,38 @@ public sealed class KeyLeakTests() : GatewayTest(emulator: options => options.Qu
     }
 
     [Fact]
+    public async Task A_key_that_Sunra_writes_with_JSON_escapes_is_redacted_once_decoded()
+    {
+        var escaped = string.Concat(Key.Select(c => $"\\u{(int)c:x4}"));
+        Sunra.Script.Enqueue(SunraOperation.Status, new Fault(200, $$$"""
+            {"status": "COMPLETED", "request_id": "x", "success": false, "metrics": {"inference_time": 1},
+             "error": {"code": "{{{escaped}}}", "message": "m {{{escaped}}}", "timestamp": "{{{escaped}}}",
+                       "details": {"{{{escaped}}}": ["{{{escaped}}}", {"nested": "k={{{escaped}}}"}], "n": 1 } } }
+            """));
+
+        using var response = await SendAsync(SunraOperation.Status);
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync(Cancellation);
+        AssertNoKeyIn(text);
+        AssertNoKeyIn(System.Text.Json.JsonDocument.Parse(text).RootElement.ToString());
+        Assert.Contains("k=[redacted]", System.Text.Json.JsonDocument.Parse(text).RootElement.GetProperty("error").GetProperty("details").GetRawText(), StringComparison.Ordinal);
+        Assert.Equal("[redacted]", System.Text.Json.JsonDocument.Parse(text).RootElement.GetProperty("error").GetProperty("timestamp").GetString());
+    }
+
+    [Fact]
+    public async Task A_request_id_that_is_the_key_is_not_relayed()
+    {
+        Sunra.Script.Enqueue(SunraOperation.Submit, new Fault(200, """{"request_id": "{credential}", "status": "IN_QUEUE", "queue_position": 0}"""));
+
+        using var response = await SendAsync(SunraOperation.Submit);
+
+        await response.AssertProblemAsync(502, "/problems/upstream-error");
+        AssertNoKeyIn(await response.Content.ReadAsStringAsync(Cancellation));
+        AssertNoKeyIn(string.Join('\n', response.Headers.Select(h => string.Join(",", h.Value))));
+    }
+
+    [Fact]
     public async Task Transport_failures_log_no_key()
     {
         Sunra.Script.Enqueue(SunraOperation.Status, new Fault(200) { Abort = true });
