@@ -48,7 +48,7 @@ public static class OpenApiExtensions
 /// <summary>
 /// Makes the schemas say what validation enforces: <see cref="CodePointLengthAttribute"/> as
 /// <c>minLength</c>/<c>maxLength</c> (JSON Schema counts code points too), required fields as
-/// plain non-null values, the request closed to unknown fields, and enums as strings.
+/// plain non-null values, and enums as strings.
 /// </summary>
 internal sealed class ContractSchemaTransformer : IOpenApiSchemaTransformer
 {
@@ -66,14 +66,7 @@ internal sealed class ContractSchemaTransformer : IOpenApiSchemaTransformer
             schema.Type = type & ~JsonSchemaType.Null;
         }
 
-        var clrType = context.JsonTypeInfo.Type;
-        if (clrType == typeof(RemixRequest))
-        {
-            schema.AdditionalPropertiesAllowed = false;
-            schema.AdditionalProperties = null;
-        }
-
-        if (clrType.IsEnum)
+        if (context.JsonTypeInfo.Type.IsEnum)
         {
             schema.Type = JsonSchemaType.String;
         }

@@ -4,8 +4,11 @@ using System.Text.Json.Serialization;
 
 namespace Gateway.Remix;
 
-/// <summary>A remix to make: an earlier Sora 2 video and the prompt that changes it.</summary>
-public sealed record RemixRequest : IValidatableObject
+/// <summary>
+/// A remix to make: an earlier Sora 2 video and the prompt that changes it. Other fields are
+/// ignored, as the model card's schema allows them; they are never sent to Sunra.
+/// </summary>
+public sealed record RemixRequest
 {
     public const int PromptMaxLength = 5000;
 
@@ -20,14 +23,6 @@ public sealed record RemixRequest : IValidatableObject
     [Required(AllowEmptyStrings = true, ErrorMessage = "prompt is required.")]
     [CodePointLength(1, PromptMaxLength)]
     public string? Prompt { get; init; }
-
-    /// <summary>Fields the request should not have; collected only to name them in the error.</summary>
-    [JsonExtensionData]
-    public Dictionary<string, JsonElement>? UnknownFields { get; set; }
-
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
-        (UnknownFields ?? []).Keys.Select(name => new ValidationResult(
-            $"'{name}' is not a field of a remix request: send only video_id and prompt.", [name]));
 }
 
 /// <summary>Where a remix stands in Sunra's queue.</summary>

@@ -83,7 +83,6 @@ public sealed class SubmitValidationTests : GatewayTest
         { """{"video_id": "v", "prompt": "\ud800"}""", "prompt" },
         { """{"video_id": "v", "prompt": "a\udc00b"}""", "prompt" },
         { """{"video_id": "v", "prompt": "x", "prompt": "y"}""", "prompt" },
-        { """{"video_id": "v", "prompt": "x", "webhook": "http://x"}""", "webhook" },
         { """{"Video_Id": "v", "prompt": "x"}""", "video_id" },
         { """["v", "x"]""", "body" },
         { "\"just a string\"", "body" },
@@ -103,6 +102,19 @@ public sealed class SubmitValidationTests : GatewayTest
         Assert.NotEmpty(problem.ErrorsFor(field));
         Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("detail").GetString()));
         Assert.Equal(0, Sunra.Calls.Count);
+    }
+
+    [Fact]
+    public async Task Other_fields_are_ignored_and_never_reach_Sunra()
+    {
+        const string body = """{"video_id": "v", "prompt": "p", "webhook": "http://attacker.example", "model": "sora-2-pro", "n": 9, "extra": {"a": [1]}}""";
+
+        using var response = await Client.PostAsync("/remix", Http.Json(body), Cancellation);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var call = Assert.Single(Sunra.Calls.All);
+        Assert.Equal("""{"video_id":"v","prompt":"p"}""", call.BodyText);
+        Assert.Equal("/v1/queue/openai/sora-2/video-to-video", call.PathAndQuery);
     }
 
     [Fact]

@@ -31,6 +31,7 @@ public sealed class UpstreamFailureTests() : GatewayTest(
     [InlineData(SunraOperation.Submit, "not json at all", "text/plain")]
     [InlineData(SunraOperation.Submit, """{"status": "IN_QUEUE"}""", "application/json")]
     [InlineData(SunraOperation.Submit, """{"request_id": "../../etc", "status": "IN_QUEUE"}""", "application/json")]
+    [InlineData(SunraOperation.Submit, """{"request_id": "abc\n", "status": "IN_QUEUE"}""", "application/json")]
     [InlineData(SunraOperation.Status, """{"status": "EXPLODED", "request_id": "x"}""", "application/json")]
     [InlineData(SunraOperation.Status, """{"status": 5}""", "application/json")]
     [InlineData(SunraOperation.Status, "<html>gateway</html>", "text/html")]
