@@ -7,6 +7,7 @@ namespace Gateway.Hosting;
 public static class ProblemTypes
 {
     public const string InvalidRequest = "/problems/invalid-request";
+    public const string UnsupportedMediaType = "/problems/unsupported-media-type";
     public const string RemixNotFound = "/problems/remix-not-found";
     public const string UpstreamRejectedInput = "/problems/upstream-rejected-input";
     public const string UpstreamCredentials = "/problems/upstream-credentials";

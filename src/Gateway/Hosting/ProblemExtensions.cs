@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Net.Http.Headers;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace Gateway.Hosting;
@@ -19,7 +20,8 @@ public static class ProblemExtensions
 
             if (context.ProblemDetails.Status == StatusCodes.Status415UnsupportedMediaType)
             {
-                context.ProblemDetails.Detail ??= "Send the body as JSON, with Content-Type: application/json.";
+                context.ProblemDetails.Type = ProblemTypes.UnsupportedMediaType;
+                context.ProblemDetails.Detail ??= "Send the body as UTF-8 JSON, with Content-Type: application/json.";
             }
         });
         builder.Services.AddValidation();
@@ -34,6 +36,21 @@ public static class ProblemExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+
+        // RFC 9110 allows charset="utf-8"; the JSON reader knows the charset only unquoted.
+        app.Use((context, next) =>
+        {
+            if (MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var type)
+                && type.Charset is { HasValue: true } charset
+                && HeaderUtilities.RemoveQuotes(charset) is var unquoted
+                && unquoted.Length != charset.Length)
+            {
+                type.Charset = unquoted;
+                context.Request.ContentType = type.ToString();
+            }
+
+            return next(context);
+        });
         return app;
     }
 }
@@ -86,6 +103,23 @@ internal sealed partial class UnreadableRequestHandler(IProblemDetailsService pr
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
+        if (exception is InvalidOperationException && MediaTypeHeaderValue.TryParse(httpContext.Request.ContentType, out var type) && type.Charset.HasValue)
+        {
+            // The JSON reader does not know the request's charset.
+            httpContext.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
+            return await problems.TryWriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = httpContext,
+                Exception = exception,
+                ProblemDetails = new ProblemDetails
+                {
+                    Status = StatusCodes.Status415UnsupportedMediaType,
+                    Title = "Unsupported charset",
+                    Detail = $"The charset '{type.Charset}' is not one the gateway reads: send UTF-8 JSON (Content-Type: application/json; charset=utf-8).",
+                },
+            });
+        }
+
         if (exception is not BadHttpRequestException bad)
         {
             return false;
@@ -120,10 +154,13 @@ internal sealed partial class UnreadableRequestHandler(IProblemDetailsService pr
         var field = FieldOf(json.Path);
         var message = json.InnerException switch
         {
+            _ when json.Message.Contains("UTF-8", StringComparison.OrdinalIgnoreCase) || json.InnerException?.Message.Contains("UTF-8", StringComparison.OrdinalIgnoreCase) is true =>
+                $"{field} is not valid UTF-8 text.",
             InvalidOperationException e when e.Message.Contains("UTF-16", StringComparison.Ordinal) || e.Message.Contains("surrogate", StringComparison.Ordinal) =>
                 $"{field} is not valid Unicode text (it holds an unpaired surrogate).",
             InvalidOperationException e when e.Message.Contains("token type", StringComparison.Ordinal) => $"{field} must be a JSON string.",
-            _ when json.Message.Contains("UTF-8", StringComparison.OrdinalIgnoreCase) => $"{field} is not valid UTF-8 text.",
+            _ when json.Message.Contains("depth", StringComparison.OrdinalIgnoreCase) || json.InnerException?.Message.Contains("depth", StringComparison.OrdinalIgnoreCase) is true =>
+                "The body is nested too deeply: send a flat JSON object with video_id and prompt.",
             _ when json.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase) => $"{field} appears more than once.",
             _ when json.InnerException is not null => $"The body is not well-formed JSON (line {json.LineNumber + 1}, byte {json.BytePositionInLine}).",
             _ when field == "body" => "The body must be a JSON object with the fields video_id and prompt.",

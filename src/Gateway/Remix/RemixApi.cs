@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using Gateway.Hosting;
@@ -134,33 +135,45 @@ public static class RemixApi
             : TypedResults.ServerSentEvents(Follow(first.Value, sunra, options.Value.StatusPollInterval, clock, http.RequestAborted));
     }
 
-    // One event per change, until a terminal state. A transient upstream failure skips a beat; a
-    // remix Sunra no longer knows ends the stream.
+    // One event per change, until a terminal state. An upstream failure skips a beat, with a
+    // growing wait and Sunra's Retry-After honoured. The stream ends when asking again cannot help
+    // (the remix is unknown, the gateway's key is refused) or after MaxFailures in a row: a caller
+    // that reconnects is then told why, as a problem answer, by the first status call.
     private static async IAsyncEnumerable<SseItem<RemixStatus>> Follow(
         RemixStatus current, SunraQueueClient sunra, TimeSpan interval, TimeProvider clock, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        const int MaxFailures = 5;
         var sequence = 1;
-        yield return new SseItem<RemixStatus>(current, "status") { EventId = sequence.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        var failures = 0;
+        var wait = interval;
+        yield return StatusEvent(current, sequence);
         while (current.Status is RemixState.InQueue or RemixState.InProgress)
         {
-            await Task.Delay(interval, clock, cancellationToken);
+            await Task.Delay(wait, clock, cancellationToken);
             var next = await sunra.GetStatusAsync(current.RequestId, logs: false, cancellationToken);
             if (next.Failed)
             {
-                if (next.Problem.Status == StatusCodes.Status404NotFound)
+                if (next.Problem.Status == StatusCodes.Status404NotFound || next.Problem.Type == ProblemTypes.UpstreamCredentials || ++failures >= MaxFailures)
                 {
                     yield break;
                 }
 
+                var backoff = interval * Math.Pow(2, failures);
+                wait = next.Problem.RetryAfter is { } retryAfter && retryAfter > backoff ? retryAfter : backoff;
                 continue;
             }
 
+            failures = 0;
+            wait = interval;
             if (next.Value != current)
             {
                 current = next.Value;
-                sequence++;
-                yield return new SseItem<RemixStatus>(current, "status") { EventId = sequence.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+                yield return StatusEvent(current, ++sequence);
             }
         }
     }
+
+    private static SseItem<RemixStatus> StatusEvent(RemixStatus status, int sequence) =>
+        new(status, "status") { EventId = sequence.ToString(CultureInfo.InvariantCulture) };
+
 }

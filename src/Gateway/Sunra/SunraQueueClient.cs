@@ -258,7 +258,11 @@ internal sealed partial class SunraQueueClient(ISunraQueueApi api, SunraKeyRedac
         _ => null,
     };
 
-    private static TimeSpan RetryAfterOf(IApiResponse response)
+    // Sunra's wait, kept between a second and an hour whatever it says.
+    private static TimeSpan RetryAfterOf(IApiResponse response) =>
+        TimeSpan.FromSeconds(Math.Clamp(RequestedWait(response).TotalSeconds, 1, 3600));
+
+    private static TimeSpan RequestedWait(IApiResponse response)
     {
         if (response.Headers?.RetryAfter is { } retryAfter)
         {
@@ -278,7 +282,7 @@ internal sealed partial class SunraQueueClient(ISunraQueueApi api, SunraKeyRedac
             && double.TryParse(values.FirstOrDefault(), NumberStyles.Float, CultureInfo.InvariantCulture, out var reset))
         {
             var wait = reset > 1_000_000_000 ? reset - DateTimeOffset.UtcNow.ToUnixTimeSeconds() : reset;
-            return TimeSpan.FromSeconds(Math.Clamp(wait, 1, 3600));
+            return TimeSpan.FromSeconds(wait);
         }
 
         return TimeSpan.FromSeconds(1);

@@ -177,6 +177,23 @@ public sealed class LifecycleTests : GatewayTest
     }
 
     [Theory]
+    [InlineData(500, 6)]
+    [InlineData(401, 2)]
+    public async Task An_events_stream_ends_when_Sunra_keeps_failing_or_refuses_the_gateway(int status, int statusCalls)
+    {
+        var id = (await Client.SubmitAsync()).GetProperty("request_id").GetString()!;
+        using var response = await Client.GetAsync($"/remix/{id}/events", HttpCompletionOption.ResponseHeadersRead, Cancellation);
+        var events = SseParser.Create(await response.Content.ReadAsStreamAsync(Cancellation)).EnumerateAsync(Cancellation).GetAsyncEnumerator(Cancellation);
+        Assert.True(await events.MoveNextAsync());
+
+        Sunra.Script.Enqueue(global::Sunra.Emulator.SunraOperation.Status, new global::Sunra.Emulator.Fault(status, "{}"), times: 10);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+
+        Assert.False(await events.MoveNextAsync().AsTask().WaitAsync(deadline.Token));
+        Assert.Equal(statusCalls, Sunra.Calls.All.Count(c => c.PathAndQuery.Contains("/status", StringComparison.Ordinal)));
+    }
+
+    [Theory]
     [InlineData("GET", "/remix/pd_unknown/status")]
     [InlineData("GET", "/remix/pd_unknown")]
     [InlineData("POST", "/remix/pd_unknown/cancel")]

@@ -137,7 +137,49 @@ public sealed class SubmitValidationTests : GatewayTest
         using var response = await Client.PostAsync("/remix", Http.Json(body), Cancellation);
 
         var problem = await response.AssertProblemAsync(400);
-        Assert.NotEmpty(problem.ErrorsFor("prompt"));
+        Assert.Equal(["prompt is not valid UTF-8 text."], problem.ErrorsFor("prompt"));
+        Assert.Equal(0, Sunra.Calls.Count);
+    }
+
+    [Fact]
+    public async Task A_body_nested_too_deeply_is_refused_as_a_problem()
+    {
+        var body = """{"video_id": "v", "prompt": "p", "x": """ + new string('[', 100) + new string(']', 100) + "}";
+
+        using var response = await Client.PostAsync("/remix", Http.Json(body), Cancellation);
+
+        var problem = await response.AssertProblemAsync(400, "/problems/invalid-request");
+        Assert.Contains("nested too deeply", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, Sunra.Calls.Count);
+    }
+
+    [Theory]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("application/json;charset=\"utf-8\"")]
+    [InlineData("application/json; charset=UTF-8")]
+    [InlineData("application/json")]
+    public async Task A_UTF8_JSON_body_is_read_however_the_charset_is_written(string contentType)
+    {
+        using var content = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(Http.Remix("v", "p")));
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        using var response = await Client.PostAsync("/remix", content, Cancellation);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("application/json; charset=bogus")]
+    [InlineData("application/json; charset=")]
+    public async Task An_unknown_charset_is_refused_with_415(string contentType)
+    {
+        using var content = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(Http.Remix("v", "p")));
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        using var response = await Client.PostAsync("/remix", content, Cancellation);
+
+        var problem = await response.AssertProblemAsync(415, "/problems/unsupported-media-type");
+        Assert.Contains("UTF-8", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(0, Sunra.Calls.Count);
     }
 
@@ -156,7 +198,7 @@ public sealed class SubmitValidationTests : GatewayTest
     {
         using var response = await Client.PostAsync("/remix", new StringContent("video_id=v&prompt=x", Encoding.UTF8, "application/x-www-form-urlencoded"), Cancellation);
 
-        var problem = await response.AssertProblemAsync(415);
+        var problem = await response.AssertProblemAsync(415, "/problems/unsupported-media-type");
         Assert.Contains("application/json", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(0, Sunra.Calls.Count);
     }

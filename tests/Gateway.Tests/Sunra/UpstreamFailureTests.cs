@@ -68,6 +68,17 @@ public sealed class UpstreamFailureTests() : GatewayTest(
     }
 
     [Fact]
+    public async Task A_Retry_After_from_Sunra_is_kept_within_an_hour()
+    {
+        Sunra.Script.Enqueue(SunraOperation.Submit, new Fault(429, "{}") { Headers = new Dictionary<string, string> { ["Retry-After"] = "Wed, 21 Oct 2099 07:28:00 GMT" } });
+
+        using var response = await SendAsync(SunraOperation.Submit);
+
+        await response.AssertProblemAsync(503, "/problems/upstream-throttled");
+        Assert.Equal(TimeSpan.FromHours(1), response.Headers.RetryAfter?.Delta);
+    }
+
+    [Fact]
     public async Task Sunra_throttling_with_only_a_rate_limit_reset_header_gives_that_wait()
     {
         Sunra.Script.Enqueue(SunraOperation.Submit, new Fault(429, "slow down", "text/plain")
