@@ -160,10 +160,7 @@ public sealed class SubmitValidationTests : GatewayTest
     [InlineData("application/json")]
     public async Task A_UTF8_JSON_body_is_read_however_the_charset_is_written(string contentType)
     {
-        using var content = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(Http.Remix("v", "p")));
-        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
-
-        using var response = await Client.PostAsync("/remix", content, Cancellation);
+        using var response = await PostAsUtf8Async(contentType);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
     }
@@ -173,10 +170,7 @@ public sealed class SubmitValidationTests : GatewayTest
     [InlineData("application/json; charset=")]
     public async Task An_unknown_charset_is_refused_with_415(string contentType)
     {
-        using var content = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(Http.Remix("v", "p")));
-        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
-
-        using var response = await Client.PostAsync("/remix", content, Cancellation);
+        using var response = await PostAsUtf8Async(contentType);
 
         var problem = await response.AssertProblemAsync(415, "/problems/unsupported-media-type");
         Assert.Contains("UTF-8", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
@@ -201,5 +195,12 @@ public sealed class SubmitValidationTests : GatewayTest
         var problem = await response.AssertProblemAsync(415, "/problems/unsupported-media-type");
         Assert.Contains("application/json", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(0, Sunra.Calls.Count);
+    }
+
+    private async Task<HttpResponseMessage> PostAsUtf8Async(string contentType)
+    {
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes(Http.Remix("v", "p")));
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        return await Client.PostAsync("/remix", content, Cancellation);
     }
 }
