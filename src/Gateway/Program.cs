@@ -1,3 +1,4 @@
+using Gateway.Callers;
 using Gateway.Hosting;
 using Gateway.Remix;
 using Gateway.Sandbox;
@@ -9,12 +10,16 @@ builder.AddGatewayJson();
 builder.AddGatewayProblems();
 builder.AddGatewayOpenApi();
 builder.AddGatewayHealth();
+builder.AddGatewayEdges();
+builder.AddCallers();
 builder.AddSunra();
 builder.AddSandbox(args);
 
 var app = builder.Build();
 app.UseGatewayRequestLogging();
 app.UseGatewayProblems();
+app.UseGatewayEdges();
+app.UseCallers();
 app.MapGatewayOpenApi();
 app.MapGatewayHealth();
 app.MapRemix();

@@ -9,6 +9,9 @@ public static class ProblemTypes
     public const string InvalidRequest = "/problems/invalid-request";
     public const string UnsupportedMediaType = "/problems/unsupported-media-type";
     public const string RemixNotFound = "/problems/remix-not-found";
+    public const string Unauthenticated = "/problems/unauthenticated";
+    public const string RateLimited = "/problems/rate-limited";
+    public const string QuotaExhausted = "/problems/quota-exhausted";
     public const string UpstreamRejectedInput = "/problems/upstream-rejected-input";
     public const string UpstreamCredentials = "/problems/upstream-credentials";
     public const string UpstreamThrottled = "/problems/upstream-throttled";

@@ -20,14 +20,18 @@ public static class LoggingExtensions
         return builder;
     }
 
-    /// <summary>One line per request: method, path, status, elapsed time, the gateway's request id and Sunra's.</summary>
+    /// <summary>One line per request: method, path, status, elapsed time, the caller's name, the gateway's request id and Sunra's.</summary>
     public static WebApplication UseGatewayRequestLogging(this WebApplication app)
     {
         app.UseSerilogRequestLogging(options =>
         {
             options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
             options.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms";
-            options.EnrichDiagnosticContext = (diagnostics, http) => diagnostics.Set("GatewayRequestId", http.TraceIdentifier);
+            options.EnrichDiagnosticContext = (diagnostics, http) =>
+            {
+                diagnostics.Set("GatewayRequestId", http.TraceIdentifier);
+                diagnostics.Set("Caller", http.User.Identity?.Name);
+            };
         });
         return app;
     }

@@ -1,5 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using Gateway.Callers;
 using Gateway.Remix;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
@@ -27,6 +29,8 @@ public static class OpenApiExtensions
                 return Task.CompletedTask;
             });
             options.AddSchemaTransformer<ContractSchemaTransformer>();
+            options.AddDocumentTransformer<CallerKeySecurityTransformer>();
+            options.AddOperationTransformer<CallerKeySecurityTransformer>();
         });
         return builder;
     }
@@ -40,8 +44,51 @@ public static class OpenApiExtensions
             options.SwaggerEndpoint(DocumentUrl, "Sora Remix Gateway v1");
             options.RoutePrefix = "swagger";
             options.DocumentTitle = "Sora Remix Gateway";
+            options.EnablePersistAuthorization();
         });
         return app;
+    }
+}
+
+/// <summary>
+/// Declares the caller key (<c>X-Api-Key</c> or a bearer token) so Swagger UI offers Authorize, and
+/// marks every operation that needs it.
+/// </summary>
+internal sealed class CallerKeySecurityTransformer : IOpenApiDocumentTransformer, IOpenApiOperationTransformer
+{
+    private const string ApiKey = "ApiKey";
+    private const string Bearer = "Bearer";
+
+    public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
+    {
+        document.Components ??= new OpenApiComponents();
+        document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+        document.Components.SecuritySchemes[ApiKey] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.ApiKey,
+            In = ParameterLocation.Header,
+            Name = CallerKeyAuthentication.Header,
+            Description = "Your service's own gateway key (never the Sunra key). In sandbox mode: sandbox-caller-key.",
+        };
+        document.Components.SecuritySchemes[Bearer] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.Http,
+            Scheme = "bearer",
+            Description = "The same key, as 'Authorization: Bearer <key>'.",
+        };
+        return Task.CompletedTask;
+    }
+
+    public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        if (context.Description.ActionDescriptor.EndpointMetadata.OfType<IAuthorizeData>().Any())
+        {
+            operation.Security ??= [];
+            operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKey, context.Document)] = [] });
+            operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(Bearer, context.Document)] = [] });
+        }
+
+        return Task.CompletedTask;
     }
 }
 

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
+using Gateway.Callers;
 using Gateway.Hosting;
+using Gateway.State;
 using Gateway.Sunra;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -16,11 +18,16 @@ public static class RemixApi
     {
         var remix = app.MapGroup("/remix")
             .WithTags("Remix")
+            .RequireAuthorization()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status502BadGateway)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .ProducesProblem(StatusCodes.Status504GatewayTimeout);
 
         remix.MapPost("/", Submit)
+            .RequireRateLimiting(CallerPolicies.Submit)
+            .AddEndpointFilter(SubmitQuota.Filter)
             .WithName("SubmitRemix")
             .WithSummary("Submit a remix")
             .WithDescription(
@@ -28,16 +35,22 @@ public static class RemixApi
                 "then submits it to Sunra's queue once. Answers 202 with the request_id and the gateway's URLs to follow it.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
-        remix.MapGet("/{request_id}/status", GetStatus)
+        // A remix is seen only by the caller that submitted it; for anyone else it does not exist.
+        var one = remix.MapGroup("/{request_id}")
+            .RequireRateLimiting(CallerPolicies.Read)
+            .AddEndpointFilter(CallerExtensions.OwnedByCaller);
+
+        one.MapGet("/status", GetStatus)
             .WithName("GetRemixStatus")
             .WithSummary("Get a remix's queue status")
             .WithDescription("IN_QUEUE (with queue_position), IN_PROGRESS, COMPLETED (with success, error and metrics) or CANCELED. `?logs=true` adds the generation's logs.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        remix.MapGet("/{request_id}", GetResult)
+        one.MapGet("", GetResult)
             .WithName("GetRemixResult")
             .WithSummary("Get a remix's video")
             .WithDescription(
@@ -48,7 +61,7 @@ public static class RemixApi
             .ProducesProblem(StatusCodes.Status410Gone)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
-        remix.MapPost("/{request_id}/cancel", Cancel)
+        one.MapPost("/cancel", Cancel)
             .WithName("CancelRemix")
             .WithSummary("Cancel a remix")
             .WithDescription("Asks Sunra to cancel the request; its status then shows CANCELED. A remix that already completed cannot be canceled (409).")
@@ -56,7 +69,7 @@ public static class RemixApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
-        remix.MapGet("/{request_id}/events", Events)
+        one.MapGet("/events", Events)
             .WithName("StreamRemixEvents")
             .WithSummary("Follow a remix as server-sent events")
             .WithDescription("A `status` event (the same JSON as the status route) each time the status changes; the stream ends after COMPLETED or CANCELED.")
@@ -67,14 +80,19 @@ public static class RemixApi
     }
 
     internal static async Task<Results<Accepted<RemixAccepted>, ProblemHttpResult>> Submit(
-        RemixRequest request, SunraQueueClient sunra, HttpContext http)
+        RemixRequest request, SunraQueueClient sunra, IRemixOwners owners, HttpContext http)
     {
         // Not the caller's RequestAborted: once the submit is sent, Sunra may accept (and charge for)
-        // the remix whether or not the caller is still listening, so the call runs to its answer.
+        // the remix whether or not the caller is still listening, so the call runs to its answer,
+        // and the remix is recorded as the caller's.
         var accepted = await sunra.SubmitAsync(request.VideoId!, request.Prompt!, CancellationToken.None);
-        return accepted.Failed
-            ? accepted.Problem.ToResult(http)
-            : TypedResults.Accepted(RemixLinks.Result(accepted.Value.RequestId), accepted.Value);
+        if (accepted.Failed)
+        {
+            return accepted.Problem.ToResult(http);
+        }
+
+        await owners.RecordAsync(accepted.Value.RequestId, http.User.Identity!.Name!, CancellationToken.None);
+        return TypedResults.Accepted(RemixLinks.Result(accepted.Value.RequestId), accepted.Value);
     }
 
     internal static async Task<Results<Ok<RemixStatus>, ProblemHttpResult>> GetStatus(

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Gateway.Callers;
 using Gateway.Sunra;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -19,6 +20,11 @@ public static partial class SandboxExtensions
 
     public const string Switch = "--sandbox";
 
+    /// <summary>The built-in caller's key in sandbox mode, printed at start-up and shown in the README.</summary>
+    public const string CallerKey = "sandbox-caller-key";
+
+    public const string CallerName = "sandbox";
+
     /// <summary>The arguments without <c>--sandbox</c>, which the command-line provider would misread as a key awaiting a value.</summary>
     public static string[] WithoutSandboxSwitch(string[] args) => [.. args.Where(arg => arg != Switch)];
 
@@ -36,6 +42,8 @@ public static partial class SandboxExtensions
             return builder;
         }
 
+        builder.Configuration.AddInMemoryCollection([new($"Gateway:Clients:{CallerName}:KeySha256", CallerDirectory.HashOf(CallerKey))]);
+
         var key = "sandbox_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         builder.Services.AddSunraEmulator(options => options.ApiKey = key);
         builder.Services.Replace(ServiceDescriptor.Singleton(new SunraKey(key)));
@@ -48,14 +56,14 @@ public static partial class SandboxExtensions
         if (app.Configuration.IsSandbox())
         {
             app.MapSunraEmulator(Prefix);
-            LogSandbox(app.Logger, Prefix);
+            LogSandbox(app.Logger, Prefix, CallerKey);
         }
 
         return app;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Sandbox mode: remixes go to the built-in Sunra emulator at {Prefix}, not to Sunra")]
-    private static partial void LogSandbox(ILogger logger, string prefix);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sandbox mode: remixes go to the built-in Sunra emulator at {Prefix}, not to Sunra. Try it with the caller key {SandboxCallerKey} (X-Api-Key header, or Authorize in Swagger UI)")]
+    private static partial void LogSandbox(ILogger logger, string prefix, string sandboxCallerKey);
 }
 
 /// <summary>The gateway's own listening address, found once the server runs, as the emulator's base URL.</summary>

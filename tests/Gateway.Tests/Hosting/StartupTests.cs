@@ -55,6 +55,7 @@ public sealed class StartupTests
             new Dictionary<string, string?> { ["Emulator__QueueTime"] = "00:00:00.3", ["Emulator__RunTime"] = "00:00:00.3" });
         await gateway.WaitUntilReadyAsync(Cancellation);
         using var client = new HttpClient { BaseAddress = gateway.Address };
+        client.DefaultRequestHeaders.Add("X-Api-Key", "sandbox-caller-key");
 
         using var submitted = await client.PostAsync("/remix", Http.Json(Http.Remix("video_sandbox", "a sandbox remix 🎬")), Cancellation);
         Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
@@ -91,6 +92,8 @@ public sealed class StartupTests
         Assert.Equal(HttpStatusCode.PartialContent, partial.StatusCode);
 
         Assert.Contains("Sandbox mode", gateway.Output, StringComparison.Ordinal);
+        Assert.Contains("sandbox-caller-key", gateway.Output, StringComparison.Ordinal);
+        Assert.Contains("\"Caller\": \"sandbox\"", gateway.Output, StringComparison.Ordinal);
         Assert.Contains("\"SunraRequestId\"", gateway.Output, StringComparison.Ordinal);
     }
 

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Gateway.Callers;
+using Gateway.State;
 using Serilog.Core;
 using Sunra.Emulator;
 
@@ -17,15 +19,38 @@ public sealed class GatewayFactory(EmulatorServer sunra, IReadOnlyDictionary<str
     /// <summary>A canary key: if it turns up anywhere a caller or a log can see, the test fails.</summary>
     public const string SunraKey = "sk_canary_7f3a9c1e5b2d4680aa11bb22cc33dd44";
 
+    /// <summary>The key of the caller "orders", which the tests' default client uses.</summary>
+    public const string OrdersKey = "orders-key-0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+
+    /// <summary>The key of a second caller, "billing".</summary>
+    public const string BillingKey = "billing-key-99aa88bb77cc66dd55ee44ff33001122";
+
     public LogCapture Logs { get; } = new();
 
     public EmulatorServer Sunra => sunra;
+
+    /// <summary>A client that presents this key (or none) as X-Api-Key.</summary>
+    public HttpClient CreateClientWithKey(string? key)
+    {
+        var client = CreateClient();
+        if (key is not null)
+        {
+            client.DefaultRequestHeaders.Add(CallerKeyAuthentication.Header, key);
+        }
+
+        return client;
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Production");
         builder.UseSetting("Sunra:BaseUrl", sunra.BaseUrl.ToString());
         builder.UseSetting("Sunra:StatusPollIntervalSeconds", "0.05");
+        builder.UseSetting("Gateway:Clients:orders:KeySha256", CallerDirectory.HashOf(OrdersKey));
+        builder.UseSetting("Gateway:Clients:billing:KeySha256", CallerDirectory.HashOf(BillingKey));
+        builder.UseSetting("Gateway:Defaults:SubmitsPerMinute", "100000");
+        builder.UseSetting("Gateway:Defaults:ReadsPerMinute", "100000");
+        builder.UseSetting("Gateway:Defaults:DailySubmitQuota", "100000");
 
         // Everything is logged, down to Verbose, so that the leak tests see every line.
         builder.UseSetting("Serilog:MinimumLevel:Default", "Verbose");
@@ -65,6 +90,10 @@ public abstract class GatewayTest : IAsyncLifetime
 
     protected static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
+    /// <summary>Records a remix as the caller's without submitting it, as if the gateway had.</summary>
+    protected Task OwnAsync(string requestId, string caller = "orders") =>
+        Gateway.Services.GetRequiredService<IRemixOwners>().RecordAsync(requestId, caller, Cancellation).AsTask();
+
     public async ValueTask InitializeAsync()
     {
         Sunra = await EmulatorServer.StartAsync(
@@ -75,7 +104,7 @@ public abstract class GatewayTest : IAsyncLifetime
             },
             _clock);
         Gateway = new GatewayFactory(Sunra, _settings);
-        Client = Gateway.CreateClient();
+        Client = Gateway.CreateClientWithKey(GatewayFactory.OrdersKey);
     }
 
     public async ValueTask DisposeAsync()

@@ -6,17 +6,17 @@ namespace Gateway.Tests.Infrastructure;
 public static class UpstreamCalls
 {
     /// <summary>
-    /// A submit posts a new remix; reads and cancels act on a request the emulator already holds,
-    /// so that only the scripted fault stands between the gateway and a normal answer.
+    /// A submit posts a new remix; reads and cancels act on a remix the caller submitted first, so
+    /// that only the scripted fault stands between the gateway and a normal answer.
     /// </summary>
-    public static async Task<HttpResponseMessage> SendAsync(this HttpClient client, EmulatorServer sunra, SunraOperation operation, CancellationToken cancellationToken)
+    public static async Task<HttpResponseMessage> SendAsync(this HttpClient client, SunraOperation operation, CancellationToken cancellationToken)
     {
         if (operation == SunraOperation.Submit)
         {
             return await client.PostAsync("/remix", Http.Json(Http.Remix("v", "p")), cancellationToken);
         }
 
-        var id = sunra.Requests.Submit("openai/sora-2/video-to-video", "v", "p").Id;
+        var id = (await client.SubmitAsync()).GetProperty("request_id").GetString()!;
         return operation switch
         {
             SunraOperation.Status => await client.GetAsync($"/remix/{id}/status", cancellationToken),

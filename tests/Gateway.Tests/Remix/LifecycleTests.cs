@@ -198,13 +198,29 @@ public sealed class LifecycleTests : GatewayTest
     [InlineData("GET", "/remix/pd_unknown")]
     [InlineData("POST", "/remix/pd_unknown/cancel")]
     [InlineData("GET", "/remix/pd_unknown/events")]
-    public async Task A_request_id_Sunra_does_not_know_is_a_404_problem(string method, string url)
+    public async Task A_request_id_the_gateway_never_accepted_is_a_404_problem_and_Sunra_is_not_asked(string method, string url)
     {
         using var response = await Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), url), Cancellation);
 
         var problem = await response.AssertProblemAsync(404, "/problems/remix-not-found");
         Assert.Contains("pd_unknown", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.Contains("/v1/queue/requests/pd_unknown", Assert.Single(Sunra.Calls.All).PathAndQuery, StringComparison.Ordinal);
+        Assert.Equal(0, Sunra.Calls.Count);
+    }
+
+    [Theory]
+    [InlineData("GET", "/remix/pd_forgotten/status")]
+    [InlineData("GET", "/remix/pd_forgotten")]
+    [InlineData("POST", "/remix/pd_forgotten/cancel")]
+    [InlineData("GET", "/remix/pd_forgotten/events")]
+    public async Task A_remix_Sunra_no_longer_knows_is_a_404_problem(string method, string url)
+    {
+        await OwnAsync("pd_forgotten");
+
+        using var response = await Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), url), Cancellation);
+
+        var problem = await response.AssertProblemAsync(404, "/problems/remix-not-found");
+        Assert.Contains("pd_forgotten", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("/v1/queue/requests/pd_forgotten", Assert.Single(Sunra.Calls.All).PathAndQuery, StringComparison.Ordinal);
     }
 
     private async Task<JsonElement> StatusAsync(string id, string query = "")

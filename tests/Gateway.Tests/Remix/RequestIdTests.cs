@@ -52,6 +52,7 @@ public sealed class RequestIdTests : GatewayTest
     public async Task The_longest_valid_request_id_is_passed_to_Sunra()
     {
         var id = "A-z_9" + new string('x', 123);
+        await OwnAsync(id);
 
         using var response = await Client.GetAsync($"/remix/{id}/status", Cancellation);
 

@@ -125,6 +125,7 @@ public sealed class KeyLeakTests() : GatewayTest(emulator: options => options.Qu
         Sunra.Script.Enqueue(SunraOperation.Status, new Fault(200) { Abort = true });
         (await SendAsync(SunraOperation.Status)).Dispose();
         await Sunra.DisposeAsync();
+        await OwnAsync("pd_gone");
         (await Client.GetAsync("/remix/pd_gone/status", Cancellation)).Dispose();
 
         Assert.Contains(Gateway.Logs.Events, e => e.Level == Serilog.Events.LogEventLevel.Verbose);
@@ -134,5 +135,5 @@ public sealed class KeyLeakTests() : GatewayTest(emulator: options => options.Qu
     private static void AssertNoKeyIn(string text) =>
         Assert.DoesNotContain(Key, text, StringComparison.Ordinal);
 
-    private Task<HttpResponseMessage> SendAsync(SunraOperation operation) => Client.SendAsync(Sunra, operation, Cancellation);
+    private Task<HttpResponseMessage> SendAsync(SunraOperation operation) => Client.SendAsync(operation, Cancellation);
 }

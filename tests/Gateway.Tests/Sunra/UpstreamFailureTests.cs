@@ -165,10 +165,11 @@ public sealed class UpstreamFailureTests() : GatewayTest(
     {
         await Sunra.DisposeAsync();
 
+        await OwnAsync("pd_gone");
         using var response = await Client.GetAsync("/remix/pd_gone/status", Cancellation);
 
         await response.AssertProblemAsync(502, "/problems/upstream-unreachable");
     }
 
-    private Task<HttpResponseMessage> SendAsync(SunraOperation operation) => Client.SendAsync(Sunra, operation, Cancellation);
+    private Task<HttpResponseMessage> SendAsync(SunraOperation operation) => Client.SendAsync(operation, Cancellation);
 }

@@ -1,0 +1,50 @@
+using Gateway.Hosting;
+using Gateway.State;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Callers;
+
+public static class CallerExtensions
+{
+    /// <summary>Caller keys, ownership of remixes, and per-caller limits.</summary>
+    public static WebApplicationBuilder AddCallers(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<GatewayOptions>()
+            .BindConfiguration(GatewayOptions.Section)
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
+        services.AddSingleton<CallerDirectory>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IRemixOwners, InMemoryRemixOwners>();
+
+        services.AddAuthentication(CallerKeyAuthentication.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, CallerKeyAuthentication>(CallerKeyAuthentication.SchemeName, null);
+        services.AddAuthorization();
+        services.AddCallerLimits();
+        return builder;
+    }
+
+    public static WebApplication UseCallers(this WebApplication app)
+    {
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        return app;
+    }
+
+    /// <summary>Answers 404 for a remix of another caller, exactly as for one that does not exist, before Sunra is asked.</summary>
+    internal static async ValueTask<object?> OwnedByCaller(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var requestId = (string)http.GetRouteValue("request_id")!;
+        var owner = await http.RequestServices.GetRequiredService<IRemixOwners>().OwnerOfAsync(requestId, http.RequestAborted);
+        return owner is not null && owner == http.User.Identity?.Name
+            ? await next(context)
+            : RemixNotFound(requestId).ToResult(http);
+    }
+
+    internal static GatewayProblem RemixNotFound(string requestId) =>
+        new(StatusCodes.Status404NotFound, ProblemTypes.RemixNotFound, "No such remix", $"There is no remix with request_id '{requestId}'.");
+}

@@ -1,0 +1,81 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Gateway.Hosting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Callers;
+
+/// <summary>
+/// Authenticates internal services by their own keys: <c>X-Api-Key: &lt;key&gt;</c> or
+/// <c>Authorization: Bearer &lt;key&gt;</c>. A missing or unknown key is a 401 problem with a
+/// <c>WWW-Authenticate</c> header; the reason is logged by caller-safe words only.
+/// </summary>
+public sealed class CallerKeyAuthentication(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    CallerDirectory callers,
+    IProblemDetailsService problems)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "CallerKey";
+
+    public const string Header = "X-Api-Key";
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var presented = PresentedKey(Request);
+        if (presented is null)
+        {
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+
+        if (presented.Length == 0 || callers.Find(presented) is not { } caller)
+        {
+            return Task.FromResult(AuthenticateResult.Fail("The key is not one of a known caller."));
+        }
+
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, caller.Name)], SchemeName);
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var missing = PresentedKey(Request) is null;
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = $"Bearer realm=\"sora-remix-gateway\", ApiKey header=\"{Header}\"";
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = Context,
+            ProblemDetails = new ProblemDetails
+            {
+                Status = StatusCodes.Status401Unauthorized,
+                Type = ProblemTypes.Unauthenticated,
+                Title = "A caller key is needed",
+                Detail = missing
+                    ? $"Send your service's key as '{Header}: <key>' or 'Authorization: Bearer <key>'."
+                    : "The key is not one of a known caller. Send your service's own key, not its hash.",
+            },
+        });
+    }
+
+    /// <summary>The key as sent, "" when a header is there but holds none, null when neither header is.</summary>
+    private static string? PresentedKey(HttpRequest request)
+    {
+        if (request.Headers.TryGetValue(Header, out var apiKey))
+        {
+            return apiKey.Count == 1 ? apiKey[0]!.Trim() : "";
+        }
+
+        var authorization = request.Headers.Authorization;
+        if (authorization.Count == 0)
+        {
+            return null;
+        }
+
+        var value = authorization.Count == 1 ? authorization[0]! : "";
+        return value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? value["Bearer ".Length..].Trim() : "";
+    }
+}

@@ -1,0 +1,104 @@
+using System.Threading.RateLimiting;
+using Gateway.Hosting;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace Gateway.Callers;
+
+/// <summary>The rate-limiting policies of the remix routes, one partition per caller.</summary>
+public static class CallerPolicies
+{
+    /// <summary>Submits per minute (<c>SubmitsPerMinute</c>).</summary>
+    public const string Submit = "submit";
+
+    /// <summary>Status, result, events and cancel per minute (<c>ReadsPerMinute</c>).</summary>
+    public const string Read = "read";
+
+    internal static IServiceCollection AddCallerLimits(this IServiceCollection services)
+    {
+        services.AddSingleton<SubmitQuota>();
+        services.AddRateLimiter(options =>
+        {
+            options.AddPolicy(Submit, http => PerMinute(http, caller => caller.SubmitsPerMinute));
+            options.AddPolicy(Read, http => PerMinute(http, caller => caller.ReadsPerMinute));
+            options.OnRejected = (context, _) => WriteRejectionAsync(
+                context.HttpContext,
+                context.Lease,
+                ProblemTypes.RateLimited,
+                "Too many requests",
+                "This caller is over its rate limit. Try again after the Retry-After delay.");
+        });
+        return services;
+    }
+
+    /// <summary>A 429 problem with the wait the lease names.</summary>
+    internal static async ValueTask WriteRejectionAsync(HttpContext http, RateLimitLease lease, string type, string title, string detail)
+    {
+        http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        if (lease.TryGetMetadata(MetadataName.RetryAfter, out var wait))
+        {
+            http.Response.Headers.RetryAfter = GatewayProblem.RetryAfterSeconds(wait);
+        }
+
+        await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails = new ProblemDetails { Status = StatusCodes.Status429TooManyRequests, Type = type, Title = title, Detail = detail },
+        });
+    }
+
+    // The routes that use these policies require an authenticated caller, so the name is known here.
+    private static RateLimitPartition<string> PerMinute(HttpContext http, Func<Caller, int> limit)
+    {
+        var caller = http.RequestServices.GetRequiredService<CallerDirectory>().Named(http.User.Identity?.Name);
+        return caller is null
+            ? RateLimitPartition.GetNoLimiter("")
+            : RateLimitPartition.GetFixedWindowLimiter(caller.Name, _ => new FixedWindowRateLimiterOptions
+            {
+                PermitLimit = limit(caller),
+                Window = TimeSpan.FromMinutes(1),
+                QueueLimit = 0,
+            });
+    }
+}
+
+/// <summary>
+/// The daily submit quota, the cost guard: a one-day fixed window per caller. It is taken after
+/// validation, so a refused request costs no quota.
+/// </summary>
+public sealed class SubmitQuota : IDisposable
+{
+    private readonly PartitionedRateLimiter<string> _limiter;
+
+    public SubmitQuota(CallerDirectory callers)
+    {
+        _limiter = PartitionedRateLimiter.Create<string, string>(name => RateLimitPartition.GetFixedWindowLimiter(name, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = callers.Named(name)?.DailySubmitQuota ?? 0,
+            Window = TimeSpan.FromDays(1),
+            QueueLimit = 0,
+        }));
+    }
+
+    public RateLimitLease Take(string caller) => _limiter.AttemptAcquire(caller);
+
+    public void Dispose() => _limiter.Dispose();
+
+    internal static async ValueTask<object?> Filter(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        using var lease = http.RequestServices.GetRequiredService<SubmitQuota>().Take(http.User.Identity?.Name ?? "");
+        if (lease.IsAcquired)
+        {
+            return await next(context);
+        }
+
+        await CallerPolicies.WriteRejectionAsync(
+            http,
+            lease,
+            ProblemTypes.QuotaExhausted,
+            "Daily submit quota spent",
+            "This caller has submitted as many remixes as its daily quota allows. Try again after the Retry-After delay.");
+        return Results.Empty;
+    }
+}

@@ -1,0 +1,45 @@
+namespace Gateway.Callers;
+
+/// <summary>
+/// The internal services that may use the gateway (section <c>Gateway</c>):
+/// <c>Gateway:Clients:{name}:KeySha256</c> and their limits, with defaults under <c>Gateway:Defaults</c>.
+/// </summary>
+public sealed class GatewayOptions
+{
+    public const string Section = "Gateway";
+
+    /// <summary>Callers by name; the name is the caller's identity in logs and metrics.</summary>
+    public Dictionary<string, CallerOptions> Clients { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Limits for callers that do not set their own.</summary>
+    public CallerLimits Defaults { get; set; } = new();
+
+    /// <summary>Browser origins allowed to call the gateway; none by default (internal services are not browsers).</summary>
+    public string[] CorsAllowedOrigins { get; set; } = [];
+}
+
+/// <summary>One internal service.</summary>
+public sealed class CallerOptions
+{
+    /// <summary>SHA-256 of the caller's key, lowercase hex: the key itself is never configured.</summary>
+    public string? KeySha256 { get; set; }
+
+    public int? SubmitsPerMinute { get; set; }
+
+    public int? ReadsPerMinute { get; set; }
+
+    public int? DailySubmitQuota { get; set; }
+}
+
+/// <summary>How much one caller may do.</summary>
+public sealed class CallerLimits
+{
+    /// <summary>Remixes submitted per minute.</summary>
+    public int SubmitsPerMinute { get; set; } = 10;
+
+    /// <summary>Status, result, events and cancel calls per minute (polling is cheap and frequent).</summary>
+    public int ReadsPerMinute { get; set; } = 600;
+
+    /// <summary>Remixes submitted per day: the cost guard.</summary>
+    public int DailySubmitQuota { get; set; } = 200;
+}

@@ -1,0 +1,54 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Callers;
+
+/// <summary>Names the exact setting at fault, at start-up.</summary>
+internal sealed partial class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
+{
+    public ValidateOptionsResult Validate(string? name, GatewayOptions options)
+    {
+        var failures = new List<string>();
+        var defaults = options.Defaults;
+        foreach (var (limit, value) in new[] { ("SubmitsPerMinute", defaults.SubmitsPerMinute), ("ReadsPerMinute", defaults.ReadsPerMinute), ("DailySubmitQuota", defaults.DailySubmitQuota) })
+        {
+            if (value < 1)
+            {
+                failures.Add($"Gateway:Defaults:{limit} must be at least 1.");
+            }
+        }
+
+        foreach (var (caller, client) in options.Clients)
+        {
+            var setting = $"Gateway:Clients:{caller}";
+            if (!CallerName().IsMatch(caller))
+            {
+                failures.Add($"{setting}: a caller's name is letters, digits, '_', '-' or '.', up to 64 of them.");
+            }
+
+            if (client.KeySha256 is null || !Sha256Hex().IsMatch(client.KeySha256))
+            {
+                failures.Add($"{setting}:KeySha256 must be the SHA-256 of the caller's key as 64 lowercase hex digits (see the README).");
+            }
+
+            foreach (var (limit, value) in new[] { ("SubmitsPerMinute", client.SubmitsPerMinute), ("ReadsPerMinute", client.ReadsPerMinute), ("DailySubmitQuota", client.DailySubmitQuota) })
+            {
+                if (value is < 1)
+                {
+                    failures.Add($"{setting}:{limit} must be at least 1.");
+                }
+            }
+        }
+
+        var duplicates = options.Clients.GroupBy(c => c.Value.KeySha256, StringComparer.Ordinal).Where(g => g.Key is not null && g.Count() > 1);
+        failures.AddRange(duplicates.Select(d => $"Gateway:Clients: {string.Join(" and ", d.Select(c => c.Key))} have the same key; each caller needs its own."));
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    [GeneratedRegex("^[0-9a-f]{64}\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex Sha256Hex();
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]{1,64}\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex CallerName();
+}

@@ -1,0 +1,52 @@
+using Gateway.Callers;
+
+namespace Gateway.Hosting;
+
+/// <summary>What every answer carries or refuses at the edge: body size, banner, sniffing, CORS.</summary>
+public static class EdgeExtensions
+{
+    /// <summary>
+    /// The largest valid remix is a 5000-code-point prompt written entirely as <c>\uXXXX\uXXXX</c>
+    /// escapes (about 60 KB) with a long video_id; twice that is plenty, megabytes are refused (413).
+    /// </summary>
+    public const long MaxRequestBodyBytes = 128 * 1024;
+
+    private const string CorsPolicy = "allow-list";
+
+    public static WebApplicationBuilder AddGatewayEdges(this WebApplicationBuilder builder)
+    {
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+        });
+
+        var origins = builder.Configuration.GetSection($"{GatewayOptions.Section}:{nameof(GatewayOptions.CorsAllowedOrigins)}").Get<string[]>() ?? [];
+        if (origins.Length > 0)
+        {
+            builder.Services.AddCors(cors => cors.AddPolicy(CorsPolicy, policy => policy
+                .WithOrigins(origins)
+                .WithMethods("GET", "POST")
+                .WithHeaders("Content-Type", "Authorization", CallerKeyAuthentication.Header)));
+        }
+
+        return builder;
+    }
+
+    public static WebApplication UseGatewayEdges(this WebApplication app)
+    {
+        app.Use((context, next) =>
+        {
+            context.Response.Headers.XContentTypeOptions = "nosniff";
+            return next(context);
+        });
+
+        // No CORS unless origins are listed: internal services are not browsers.
+        if (app.Services.GetService<Microsoft.AspNetCore.Cors.Infrastructure.ICorsService>() is not null)
+        {
+            app.UseCors(CorsPolicy);
+        }
+
+        return app;
+    }
+}
