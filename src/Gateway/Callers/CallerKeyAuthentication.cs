@@ -56,7 +56,7 @@ public sealed class CallerKeyAuthentication(
                 Title = "A caller key is needed",
                 Detail = missing
                     ? $"Send your service's key as '{Header}: <key>' or 'Authorization: Bearer <key>'."
-                    : "The key is not one of a known caller. Send your service's own key, not its hash.",
+                    : $"The key is not one of a known caller. Send your service's own key (not its hash) as '{Header}: <key>' or 'Authorization: Bearer <key>'.",
             },
         });
     }

@@ -98,6 +98,28 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task The_largest_valid_body_is_accepted_megabytes_get_a_413_problem_and_no_server_banner_is_sent()
+    {
+        await using var gateway = GatewayProcess.Start(["--sandbox"], new Dictionary<string, string?>());
+        await gateway.WaitUntilReadyAsync(Cancellation);
+        using var client = new HttpClient { BaseAddress = gateway.Address };
+        client.DefaultRequestHeaders.Add("X-Api-Key", "sandbox-caller-key");
+
+        // 5000 code points, each an astral character written as two \uXXXX escapes: 60 KB of JSON.
+        var escapedPrompt = string.Concat(Enumerable.Repeat("\\uD83C\\uDFAC", 5000));
+        var largest = $$"""{"video_id": "video_123", "prompt": "{{escapedPrompt}}"}""";
+        Assert.InRange(largest.Length, 60_000, 61_000);
+        using var accepted = await client.PostAsync("/remix", Http.Json(largest), Cancellation);
+
+        using var huge = await client.PostAsync("/remix", Http.Json(Http.Remix("video_123", new string('a', 3_000_000))), Cancellation);
+
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        await huge.AssertProblemAsync(413);
+        Assert.False(accepted.Headers.Contains("Server"));
+        Assert.False(huge.Headers.Contains("Server"));
+    }
+
+    [Fact]
     public async Task The_published_configuration_serves_Swagger_UI_and_the_document_in_Production()
     {
         await using var gateway = GatewayProcess.Start([], new Dictionary<string, string?> { ["SUNRA_KEY"] = "sk_canary_startup_0000000000000000" });

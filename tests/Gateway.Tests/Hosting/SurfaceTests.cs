@@ -95,6 +95,22 @@ public sealed class SurfaceTests : GatewayTest
     }
 
     [Fact]
+    public async Task The_document_declares_the_caller_key_so_Swagger_UI_offers_Authorize()
+    {
+        var document = await DocumentAsync();
+
+        var schemes = document.GetProperty("components").GetProperty("securitySchemes");
+        Assert.Equal("apiKey", schemes.GetProperty("ApiKey").GetProperty("type").GetString());
+        Assert.Equal("X-Api-Key", schemes.GetProperty("ApiKey").GetProperty("name").GetString());
+        Assert.Equal("header", schemes.GetProperty("ApiKey").GetProperty("in").GetString());
+        Assert.Equal("bearer", schemes.GetProperty("Bearer").GetProperty("scheme").GetString());
+        var submit = document.GetProperty("paths").GetProperty("/remix").GetProperty("post");
+        Assert.Contains(submit.GetProperty("security").EnumerateArray(), requirement => requirement.TryGetProperty("ApiKey", out _));
+        Assert.True(submit.GetProperty("responses").TryGetProperty("401", out _));
+        Assert.True(submit.GetProperty("responses").TryGetProperty("429", out _));
+    }
+
+    [Fact]
     public async Task An_unknown_route_is_a_404_problem()
     {
         using var response = await Client.GetAsync("/nothing/here", Cancellation);

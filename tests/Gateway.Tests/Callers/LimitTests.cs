@@ -1,0 +1,105 @@
+using System.Net;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Callers;
+
+/// <summary>orders: 3 submits and 5 reads a minute. billing: a daily quota of 4 submits.</summary>
+public sealed class LimitTests() : GatewayTest(settings: new Dictionary<string, string?>
+{
+    ["Gateway:Clients:orders:SubmitsPerMinute"] = "3",
+    ["Gateway:Clients:orders:ReadsPerMinute"] = "5",
+    ["Gateway:Clients:billing:DailySubmitQuota"] = "4",
+})
+{
+    [Fact]
+    public async Task Exactly_the_submits_per_minute_are_accepted_then_429_with_Retry_After()
+    {
+        var answers = new List<HttpStatusCode>();
+        for (var i = 0; i < 5; i++)
+        {
+            using var response = await Client.PostAsync("/remix", Http.Json(Http.Remix("v", $"p{i}")), Cancellation);
+            answers.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                await response.AssertProblemAsync(429, "/problems/rate-limited");
+                Assert.InRange(response.Headers.RetryAfter?.Delta ?? TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60));
+            }
+        }
+
+        Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], answers);
+        Assert.Equal(3, Sunra.Calls.Count);
+    }
+
+    [Fact]
+    public async Task One_callers_limit_does_not_touch_another_caller()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            await Client.SubmitAsync();
+        }
+
+        using var billing = Gateway.CreateClientWithKey(GatewayFactory.BillingKey);
+        using var response = await billing.PostAsync("/remix", Http.Json(Http.Remix("v", "p")), Cancellation);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Reads_have_their_own_limit()
+    {
+        var id = (await Client.SubmitAsync()).GetProperty("request_id").GetString()!;
+        var answers = new List<HttpStatusCode>();
+        for (var i = 0; i < 7; i++)
+        {
+            using var response = await Client.GetAsync($"/remix/{id}/status", Cancellation);
+            answers.Add(response.StatusCode);
+        }
+
+        Assert.Equal(5, answers.Count(a => a == HttpStatusCode.OK));
+        Assert.Equal([HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], answers[5..]);
+        using var submit = await Client.PostAsync("/remix", Http.Json(Http.Remix("v", "p")), Cancellation);
+        Assert.Equal(HttpStatusCode.Accepted, submit.StatusCode);
+    }
+
+    [Fact]
+    public async Task Exactly_the_daily_quota_is_accepted_then_429_says_the_quota_is_spent()
+    {
+        using var billing = Gateway.CreateClientWithKey(GatewayFactory.BillingKey);
+        var accepted = 0;
+        for (var i = 0; i < 6; i++)
+        {
+            using var response = await billing.PostAsync("/remix", Http.Json(Http.Remix("v", $"p{i}")), Cancellation);
+            if (response.StatusCode == HttpStatusCode.Accepted)
+            {
+                accepted++;
+                continue;
+            }
+
+            var problem = await response.AssertProblemAsync(429, "/problems/quota-exhausted");
+            Assert.Contains("daily quota", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.NotNull(response.Headers.RetryAfter?.Delta);
+        }
+
+        Assert.Equal(4, accepted);
+        Assert.Equal(4, Sunra.Calls.Count);
+    }
+
+    [Fact]
+    public async Task Refused_requests_spend_no_quota()
+    {
+        using var billing = Gateway.CreateClientWithKey(GatewayFactory.BillingKey);
+        for (var i = 0; i < 3; i++)
+        {
+            (await billing.PostAsync("/remix", Http.Json("""{"video_id": ""}"""), Cancellation)).Dispose();
+        }
+
+        var accepted = 0;
+        for (var i = 0; i < 5; i++)
+        {
+            using var response = await billing.PostAsync("/remix", Http.Json(Http.Remix("v", "p")), Cancellation);
+            accepted += response.StatusCode == HttpStatusCode.Accepted ? 1 : 0;
+        }
+
+        Assert.Equal(4, accepted);
+    }
+}
