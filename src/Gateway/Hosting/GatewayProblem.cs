@@ -8,6 +8,7 @@ public static class ProblemTypes
 {
     public const string InvalidRequest = "/problems/invalid-request";
     public const string UnsupportedMediaType = "/problems/unsupported-media-type";
+    public const string PayloadTooLarge = "/problems/payload-too-large";
     public const string RemixNotFound = "/problems/remix-not-found";
     public const string Unauthenticated = "/problems/unauthenticated";
     public const string RateLimited = "/problems/rate-limited";

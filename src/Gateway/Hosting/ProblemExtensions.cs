@@ -18,6 +18,13 @@ public static class ProblemExtensions
                 WireNames.Apply(invalid);
             }
 
+            if (context.ProblemDetails.Status == StatusCodes.Status413PayloadTooLarge)
+            {
+                context.ProblemDetails.Type = ProblemTypes.PayloadTooLarge;
+                context.ProblemDetails.Title = "The body is too large";
+                context.ProblemDetails.Detail = $"A remix request is at most {EdgeExtensions.MaxRequestBodyBytes / 1024} KiB.";
+            }
+
             if (context.ProblemDetails.Status == StatusCodes.Status415UnsupportedMediaType)
             {
                 context.ProblemDetails.Type = ProblemTypes.UnsupportedMediaType;

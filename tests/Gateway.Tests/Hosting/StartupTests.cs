@@ -114,7 +114,7 @@ public sealed class StartupTests
         using var huge = await client.PostAsync("/remix", Http.Json(Http.Remix("video_123", new string('a', 3_000_000))), Cancellation);
 
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
-        await huge.AssertProblemAsync(413);
+        await huge.AssertProblemAsync(413, "/problems/payload-too-large");
         Assert.False(accepted.Headers.Contains("Server"));
         Assert.False(huge.Headers.Contains("Server"));
     }
