@@ -17,7 +17,8 @@ public sealed class CallerDirectory
             Convert.FromHexString(client.Value.KeySha256!),
             client.Value.SubmitsPerMinute ?? gateway.Defaults.SubmitsPerMinute,
             client.Value.ReadsPerMinute ?? gateway.Defaults.ReadsPerMinute,
-            client.Value.DailySubmitQuota ?? gateway.Defaults.DailySubmitQuota))];
+            client.Value.DailySubmitQuota ?? gateway.Defaults.DailySubmitQuota,
+            client.Value.ConcurrentStreams ?? gateway.Defaults.ConcurrentStreams))];
     }
 
     public IReadOnlyList<Caller> All => _callers;
@@ -48,7 +49,7 @@ public sealed class CallerDirectory
 }
 
 /// <summary>A known caller and its limits.</summary>
-public sealed record Caller(string Name, byte[] KeySha256, int SubmitsPerMinute, int ReadsPerMinute, int DailySubmitQuota)
+public sealed record Caller(string Name, byte[] KeySha256, int SubmitsPerMinute, int ReadsPerMinute, int DailySubmitQuota, int ConcurrentStreams)
 {
     /// <summary>Never the hash, whoever formats this record.</summary>
     public override string ToString() => Name;

@@ -12,7 +12,7 @@ public static class CallerExtensions
     {
         var services = builder.Services;
         services.AddOptions<GatewayOptions>()
-            .BindConfiguration(GatewayOptions.Section)
+            .BindConfiguration(GatewayOptions.Section, binder => binder.ErrorOnUnknownConfiguration = true)
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
         services.AddSingleton<CallerDirectory>();

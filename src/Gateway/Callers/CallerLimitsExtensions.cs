@@ -11,8 +11,11 @@ public static class CallerPolicies
     /// <summary>Submits per minute (<c>SubmitsPerMinute</c>).</summary>
     public const string Submit = "submit";
 
-    /// <summary>Status, result, events and cancel per minute (<c>ReadsPerMinute</c>).</summary>
+    /// <summary>Status, result and cancel per minute (<c>ReadsPerMinute</c>).</summary>
     public const string Read = "read";
+
+    /// <summary>Event streams: opened within <c>ReadsPerMinute</c>, at most <c>ConcurrentStreams</c> open at once.</summary>
+    public const string Events = "events";
 
     internal static IServiceCollection AddCallerLimits(this IServiceCollection services)
     {
@@ -21,6 +24,7 @@ public static class CallerPolicies
         {
             options.AddPolicy(Submit, http => PerMinute(http, caller => caller.SubmitsPerMinute));
             options.AddPolicy(Read, http => PerMinute(http, caller => caller.ReadsPerMinute));
+            options.AddPolicy(Events, Streams);
             options.OnRejected = (context, _) => WriteRejectionAsync(
                 context.HttpContext,
                 context.Lease,
@@ -48,18 +52,24 @@ public static class CallerPolicies
     }
 
     // The routes that use these policies require an authenticated caller, so the name is known here.
-    private static RateLimitPartition<string> PerMinute(HttpContext http, Func<Caller, int> limit)
-    {
-        var caller = http.RequestServices.GetRequiredService<CallerDirectory>().Named(http.User.Identity?.Name);
-        return caller is null
-            ? RateLimitPartition.GetNoLimiter("")
-            : RateLimitPartition.GetFixedWindowLimiter(caller.Name, _ => new FixedWindowRateLimiterOptions
-            {
-                PermitLimit = limit(caller),
-                Window = TimeSpan.FromMinutes(1),
-                QueueLimit = 0,
-            });
-    }
+    private static RateLimitPartition<string> PerMinute(HttpContext http, Func<Caller, int> limit) =>
+        CallerOf(http) is { } caller
+            ? RateLimitPartition.GetFixedWindowLimiter(caller.Name, _ => MinuteWindow(limit(caller)))
+            : RateLimitPartition.GetNoLimiter("");
+
+    // A stream holds its permit of the concurrency limiter for as long as it stays open.
+    private static RateLimitPartition<string> Streams(HttpContext http) =>
+        CallerOf(http) is { } caller
+            ? RateLimitPartition.Get(caller.Name, _ => RateLimiter.CreateChained(
+                new FixedWindowRateLimiter(MinuteWindow(caller.ReadsPerMinute)),
+                new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = caller.ConcurrentStreams, QueueLimit = 0 })))
+            : RateLimitPartition.GetNoLimiter("");
+
+    private static Caller? CallerOf(HttpContext http) =>
+        http.RequestServices.GetRequiredService<CallerDirectory>().Named(http.User.Identity?.Name);
+
+    private static FixedWindowRateLimiterOptions MinuteWindow(int permits) =>
+        new() { PermitLimit = permits, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 };
 }
 
 /// <summary>

@@ -29,6 +29,8 @@ public sealed class CallerOptions
     public int? ReadsPerMinute { get; set; }
 
     public int? DailySubmitQuota { get; set; }
+
+    public int? ConcurrentStreams { get; set; }
 }
 
 /// <summary>How much one caller may do.</summary>
@@ -42,4 +44,7 @@ public sealed class CallerLimits
 
     /// <summary>Remixes submitted per day: the cost guard.</summary>
     public int DailySubmitQuota { get; set; } = 200;
+
+    /// <summary>Event streams open at once: each keeps a connection and polls Sunra while it lives.</summary>
+    public int ConcurrentStreams { get; set; } = 10;
 }

@@ -10,7 +10,7 @@ internal sealed partial class GatewayOptionsValidator : IValidateOptions<Gateway
     {
         var failures = new List<string>();
         var defaults = options.Defaults;
-        foreach (var (limit, value) in new[] { ("SubmitsPerMinute", defaults.SubmitsPerMinute), ("ReadsPerMinute", defaults.ReadsPerMinute), ("DailySubmitQuota", defaults.DailySubmitQuota) })
+        foreach (var (limit, value) in new[] { ("SubmitsPerMinute", defaults.SubmitsPerMinute), ("ReadsPerMinute", defaults.ReadsPerMinute), ("DailySubmitQuota", defaults.DailySubmitQuota), ("ConcurrentStreams", defaults.ConcurrentStreams) })
         {
             if (value < 1)
             {
@@ -31,7 +31,7 @@ internal sealed partial class GatewayOptionsValidator : IValidateOptions<Gateway
                 failures.Add($"{setting}:KeySha256 must be the SHA-256 of the caller's key as 64 lowercase hex digits (see the README).");
             }
 
-            foreach (var (limit, value) in new[] { ("SubmitsPerMinute", client.SubmitsPerMinute), ("ReadsPerMinute", client.ReadsPerMinute), ("DailySubmitQuota", client.DailySubmitQuota) })
+            foreach (var (limit, value) in new[] { ("SubmitsPerMinute", client.SubmitsPerMinute), ("ReadsPerMinute", client.ReadsPerMinute), ("DailySubmitQuota", client.DailySubmitQuota), ("ConcurrentStreams", client.ConcurrentStreams) })
             {
                 if (value is < 1)
                 {

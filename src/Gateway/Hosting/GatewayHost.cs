@@ -4,7 +4,11 @@ namespace Gateway.Hosting;
 
 public static class GatewayHost
 {
-    /// <summary>Runs the gateway; a configuration that cannot work ends it at once with its reasons and exit code 1.</summary>
+    /// <summary>
+    /// Runs the gateway. A configuration that cannot work (a value that fails validation, cannot be
+    /// read as its type, or a setting the gateway does not have) ends it at once, with its reasons
+    /// and exit code 1.
+    /// </summary>
     public static int Run(WebApplication app)
     {
         try
@@ -14,13 +18,29 @@ public static class GatewayHost
         }
         catch (OptionsValidationException invalid)
         {
-            Console.Error.WriteLine("The gateway cannot start:");
-            foreach (var failure in invalid.Failures)
+            return CannotStart(invalid.Failures);
+        }
+        catch (InvalidOperationException unreadable) when (unreadable.Source == "Microsoft.Extensions.Configuration.Binder")
+        {
+            // The binder wraps the setting at fault in inner exceptions; each level says a part.
+            var reasons = new List<string>();
+            for (Exception? level = unreadable; level is not null; level = level.InnerException)
             {
-                Console.Error.WriteLine($"  {failure}");
+                reasons.Add(level.Message);
             }
 
-            return 1;
+            return CannotStart(reasons);
         }
+    }
+
+    private static int CannotStart(IEnumerable<string> reasons)
+    {
+        Console.Error.WriteLine("The gateway cannot start:");
+        foreach (var reason in reasons)
+        {
+            Console.Error.WriteLine($"  {reason}");
+        }
+
+        return 1;
     }
 }

@@ -44,7 +44,6 @@ public static class OpenApiExtensions
             options.SwaggerEndpoint(DocumentUrl, "Sora Remix Gateway v1");
             options.RoutePrefix = "swagger";
             options.DocumentTitle = "Sora Remix Gateway";
-            options.EnablePersistAuthorization();
         });
         return app;
     }

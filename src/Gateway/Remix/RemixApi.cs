@@ -70,6 +70,7 @@ public static class RemixApi
             .ProducesProblem(StatusCodes.Status409Conflict);
 
         one.MapGet("/events", Events)
+            .RequireRateLimiting(CallerPolicies.Events)
             .WithName("StreamRemixEvents")
             .WithSummary("Follow a remix as server-sent events")
             .WithDescription("A `status` event (the same JSON as the status route) each time the status changes; the stream ends after COMPLETED or CANCELED.")

@@ -23,7 +23,7 @@ public static class SunraExtensions
     {
         var services = builder.Services;
         services.AddOptions<SunraOptions>()
-            .BindConfiguration(SunraOptions.Section)
+            .BindConfiguration(SunraOptions.Section, binder => binder.ErrorOnUnknownConfiguration = true)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<SunraOptions>, SunraOptionsValidator>();

@@ -3,7 +3,7 @@ using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Callers;
 
-/// <summary>A caller setting that cannot work stops the real process at start-up, naming the setting.</summary>
+/// <summary>A setting that cannot work, cannot be read or does not exist stops the real process at start-up, naming it.</summary>
 public sealed class CallerSettingsTests
 {
     private const string GoodHash = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
@@ -14,6 +14,9 @@ public sealed class CallerSettingsTests
     [InlineData("Gateway__Clients__ops__SubmitsPerMinute", "0", "Gateway:Clients:ops:SubmitsPerMinute must be at least 1")]
     [InlineData("Gateway__Defaults__DailySubmitQuota", "0", "Gateway:Defaults:DailySubmitQuota must be at least 1")]
     [InlineData("Gateway__Clients__copy__KeySha256", GoodHash, "have the same key")]
+    [InlineData("Gateway__Clients__ops__SubmitsPerMinute", "ten", "at 'Gateway:Clients:ops:SubmitsPerMinute'")]
+    [InlineData("Gateway__Clients__ops__DailyQuota", "5", "not found on the instance of Gateway.Callers.CallerOptions: 'DailyQuota'")]
+    [InlineData("Sunra__TimeoutSecond", "5", "not found on the instance of Gateway.Sunra.SunraOptions: 'TimeoutSecond'")]
     public async Task A_wrong_caller_setting_stops_the_start_and_names_the_setting(string variable, string value, string message)
     {
         var environment = new Dictionary<string, string?>

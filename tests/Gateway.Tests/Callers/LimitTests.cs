@@ -3,14 +3,51 @@ using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Callers;
 
-/// <summary>orders: 3 submits and 5 reads a minute. billing: a daily quota of 4 submits.</summary>
+/// <summary>orders: 3 submits and 5 reads a minute. billing: a daily quota of 4 submits, 2 streams at once.</summary>
 public sealed class LimitTests() : GatewayTest(settings: new Dictionary<string, string?>
 {
     ["Gateway:Clients:orders:SubmitsPerMinute"] = "3",
     ["Gateway:Clients:orders:ReadsPerMinute"] = "5",
     ["Gateway:Clients:billing:DailySubmitQuota"] = "4",
+    ["Gateway:Clients:billing:ConcurrentStreams"] = "2",
 })
 {
+    [Fact]
+    public async Task Event_streams_open_at_once_are_capped_and_a_closed_one_frees_its_place()
+    {
+        using var billing = Gateway.CreateClientWithKey(GatewayFactory.BillingKey);
+        var id = (await billing.SubmitAsync()).GetProperty("request_id").GetString()!;
+
+        var first = await billing.GetAsync($"/remix/{id}/events", HttpCompletionOption.ResponseHeadersRead, Cancellation);
+        using var second = await billing.GetAsync($"/remix/{id}/events", HttpCompletionOption.ResponseHeadersRead, Cancellation);
+        using (var third = await billing.GetAsync($"/remix/{id}/events", HttpCompletionOption.ResponseHeadersRead, Cancellation))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+            await third.AssertProblemAsync(429, "/problems/rate-limited");
+        }
+
+        first.Dispose();
+        using var again = await RetryUntilAsync(() => billing.GetAsync($"/remix/{id}/events", HttpCompletionOption.ResponseHeadersRead, Cancellation));
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+    }
+
+    // The server sees a closed stream a moment after the client drops it.
+    private static async Task<HttpResponseMessage> RetryUntilAsync(Func<Task<HttpResponseMessage>> send)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var response = await send();
+            if (response.StatusCode != HttpStatusCode.TooManyRequests || attempt == 50)
+            {
+                return response;
+            }
+
+            response.Dispose();
+            await Task.Delay(100, Cancellation);
+        }
+    }
+
     [Fact]
     public async Task Exactly_the_submits_per_minute_are_accepted_then_429_with_Retry_After()
     {
