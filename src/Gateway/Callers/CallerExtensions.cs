@@ -1,4 +1,4 @@
-using Gateway.Hosting;
+using Gateway.Remix;
 using Gateway.State;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -42,9 +42,6 @@ public static class CallerExtensions
         var owner = await http.RequestServices.GetRequiredService<IRemixOwners>().OwnerOfAsync(requestId, http.RequestAborted);
         return owner is not null && owner == http.User.Identity?.Name
             ? await next(context)
-            : RemixNotFound(requestId).ToResult(http);
+            : RemixProblems.NotFound(requestId).ToResult(http);
     }
-
-    internal static GatewayProblem RemixNotFound(string requestId) =>
-        new(StatusCodes.Status404NotFound, ProblemTypes.RemixNotFound, "No such remix", $"There is no remix with request_id '{requestId}'.");
 }

@@ -1,8 +1,9 @@
 using Gateway.Callers;
+using Microsoft.Net.Http.Headers;
 
 namespace Gateway.Hosting;
 
-/// <summary>What every answer carries or refuses at the edge: body size, banner, sniffing, CORS.</summary>
+/// <summary>What every request and answer gets at the edge: body size, banner, sniffing, charset quoting, CORS.</summary>
 public static class EdgeExtensions
 {
     /// <summary>
@@ -38,6 +39,7 @@ public static class EdgeExtensions
         app.Use((context, next) =>
         {
             context.Response.Headers.XContentTypeOptions = "nosniff";
+            UnquoteCharset(context.Request);
             return next(context);
         });
 
@@ -48,5 +50,18 @@ public static class EdgeExtensions
         }
 
         return app;
+    }
+
+    // RFC 9110 allows charset="utf-8"; the JSON reader knows a charset only unquoted.
+    private static void UnquoteCharset(HttpRequest request)
+    {
+        if (MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
+            && type.Charset is { HasValue: true } charset
+            && HeaderUtilities.RemoveQuotes(charset) is var unquoted
+            && unquoted.Length != charset.Length)
+        {
+            type.Charset = unquoted;
+            request.ContentType = type.ToString();
+        }
     }
 }

@@ -41,14 +41,14 @@ public static class RemixApi
         // A remix is seen only by the caller that submitted it; for anyone else it does not exist.
         var one = remix.MapGroup("/{request_id}")
             .RequireRateLimiting(CallerPolicies.Read)
-            .AddEndpointFilter(CallerExtensions.OwnedByCaller);
+            .AddEndpointFilter(CallerExtensions.OwnedByCaller)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         one.MapGet("/status", GetStatus)
             .WithName("GetRemixStatus")
             .WithSummary("Get a remix's queue status")
-            .WithDescription("IN_QUEUE (with queue_position), IN_PROGRESS, COMPLETED (with success, error and metrics) or CANCELED. `?logs=true` adds the generation's logs.")
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .WithDescription("IN_QUEUE (with queue_position), IN_PROGRESS, COMPLETED (with success, error and metrics) or CANCELED. `?logs=true` adds the generation's logs.");
 
         one.MapGet("", GetResult)
             .WithName("GetRemixResult")
@@ -56,8 +56,6 @@ public static class RemixApi
             .WithDescription(
                 "200 with the video once the remix completed successfully. Before that, 202 with the status and a Retry-After header. " +
                 "A generation that failed answers 422 (generation-failed); a canceled one 410 (remix-canceled).")
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status410Gone)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
@@ -65,17 +63,13 @@ public static class RemixApi
             .WithName("CancelRemix")
             .WithSummary("Cancel a remix")
             .WithDescription("Asks Sunra to cancel the request; its status then shows CANCELED. A remix that already completed cannot be canceled (409).")
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
         one.MapGet("/events", Events)
             .RequireRateLimiting(CallerPolicies.Events)
             .WithName("StreamRemixEvents")
             .WithSummary("Follow a remix as server-sent events")
-            .WithDescription("A `status` event (the same JSON as the status route) each time the status changes; the stream ends after COMPLETED or CANCELED.")
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .WithDescription("A `status` event (the same JSON as the status route) each time the status changes; the stream ends after COMPLETED or CANCELED.");
 
         return app;
     }
@@ -118,18 +112,9 @@ public static class RemixApi
                 http.Response.Headers.RetryAfter = GatewayProblem.RetryAfterSeconds(options.Value.StatusPollInterval);
                 return TypedResults.Accepted(RemixLinks.Status(requestId), status.Value);
             case { Status: RemixState.Canceled }:
-                return new GatewayProblem(
-                    StatusCodes.Status410Gone, ProblemTypes.RemixCanceled, "The remix was canceled", $"Remix '{requestId}' was canceled; it has no video.")
-                    .ToResult(http);
+                return RemixProblems.Canceled(requestId).ToResult(http);
             case { Success: false } failed:
-                return new GatewayProblem(
-                    StatusCodes.Status422UnprocessableEntity,
-                    ProblemTypes.GenerationFailed,
-                    "The generation failed",
-                    failed.Error?.Message ?? "Sunra completed the remix without a video.")
-                {
-                    Extensions = new Dictionary<string, object?> { ["error_code"] = failed.Error?.Code },
-                }.ToResult(http);
+                return RemixProblems.GenerationFailed(failed.Error).ToResult(http);
         }
 
         var result = await sunra.GetResultAsync(requestId, http.RequestAborted);

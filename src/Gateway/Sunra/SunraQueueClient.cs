@@ -191,11 +191,7 @@ internal sealed partial class SunraQueueClient(ISunraQueueApi api, SunraKeyRedac
                 ProblemTypes.UpstreamTimeout,
                 "Sunra did not answer in time",
                 message ?? "Sunra timed out."),
-            (HttpStatusCode.NotFound, not Operation.Submit) => new GatewayProblem(
-                StatusCodes.Status404NotFound,
-                ProblemTypes.RemixNotFound,
-                "No such remix",
-                $"There is no remix with request_id '{requestId}'."),
+            (HttpStatusCode.NotFound, not Operation.Submit) => RemixProblems.NotFound(requestId!),
             (HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity, Operation.Submit) => new GatewayProblem(
                 StatusCodes.Status422UnprocessableEntity,
                 ProblemTypes.UpstreamRejectedInput,
