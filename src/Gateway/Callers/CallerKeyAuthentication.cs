@@ -2,7 +2,6 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Gateway.Hosting;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Callers;
@@ -16,8 +15,7 @@ public sealed class CallerKeyAuthentication(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    CallerDirectory callers,
-    IProblemDetailsService problems)
+    CallerDirectory callers)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "CallerKey";
@@ -41,24 +39,18 @@ public sealed class CallerKeyAuthentication(
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }
 
-    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         var missing = PresentedKey(Request) is null;
-        Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = $"Bearer realm=\"sora-remix-gateway\", ApiKey header=\"{Header}\"";
-        await problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = Context,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = StatusCodes.Status401Unauthorized,
-                Type = ProblemTypes.Unauthenticated,
-                Title = "A caller key is needed",
-                Detail = missing
-                    ? $"Send your service's key as '{Header}: <key>' or 'Authorization: Bearer <key>'."
-                    : $"The key is not one of a known caller. Send your service's own key (not its hash) as '{Header}: <key>' or 'Authorization: Bearer <key>'.",
-            },
-        });
+        return new GatewayProblem(
+            StatusCodes.Status401Unauthorized,
+            ProblemTypes.Unauthenticated,
+            "A caller key is needed",
+            missing
+                ? $"Send your service's key as '{Header}: <key>' or 'Authorization: Bearer <key>'."
+                : $"The key is not one of a known caller. Send your service's own key (not its hash) as '{Header}: <key>' or 'Authorization: Bearer <key>'.")
+            .WriteAsync(Context);
     }
 
     /// <summary>The key as sent, "" when a header is there but holds none, null when neither header is.</summary>

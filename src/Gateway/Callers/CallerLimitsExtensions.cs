@@ -1,6 +1,5 @@
 using System.Threading.RateLimiting;
 using Gateway.Hosting;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 
 namespace Gateway.Callers;
@@ -25,31 +24,21 @@ public static class CallerPolicies
             options.AddPolicy(Submit, http => PerMinute(http, caller => caller.SubmitsPerMinute));
             options.AddPolicy(Read, http => PerMinute(http, caller => caller.ReadsPerMinute));
             options.AddPolicy(Events, Streams);
-            options.OnRejected = (context, _) => WriteRejectionAsync(
-                context.HttpContext,
+            options.OnRejected = (context, _) => new ValueTask(Rejection(
                 context.Lease,
                 ProblemTypes.RateLimited,
                 "Too many requests",
-                "This caller is over its rate limit. Try again after the Retry-After delay.");
+                "This caller is over its rate limit. Try again after the Retry-After delay.").WriteAsync(context.HttpContext));
         });
         return services;
     }
 
     /// <summary>A 429 problem with the wait the lease names.</summary>
-    internal static async ValueTask WriteRejectionAsync(HttpContext http, RateLimitLease lease, string type, string title, string detail)
-    {
-        http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-        if (lease.TryGetMetadata(MetadataName.RetryAfter, out var wait))
+    internal static GatewayProblem Rejection(RateLimitLease lease, string type, string title, string detail) =>
+        new(StatusCodes.Status429TooManyRequests, type, title, detail)
         {
-            http.Response.Headers.RetryAfter = GatewayProblem.RetryAfterSeconds(wait);
-        }
-
-        await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = http,
-            ProblemDetails = new ProblemDetails { Status = StatusCodes.Status429TooManyRequests, Type = type, Title = title, Detail = detail },
-        });
-    }
+            RetryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : null,
+        };
 
     // The routes that use these policies require an authenticated caller, so the name is known here.
     private static RateLimitPartition<string> PerMinute(HttpContext http, Func<Caller, int> limit) =>
@@ -98,17 +87,12 @@ public sealed class SubmitQuota : IDisposable
     {
         var http = context.HttpContext;
         using var lease = http.RequestServices.GetRequiredService<SubmitQuota>().Take(http.User.Identity?.Name ?? "");
-        if (lease.IsAcquired)
-        {
-            return await next(context);
-        }
-
-        await CallerPolicies.WriteRejectionAsync(
-            http,
-            lease,
-            ProblemTypes.QuotaExhausted,
-            "Daily submit quota spent",
-            "This caller has submitted as many remixes as its daily quota allows. Try again after the Retry-After delay.");
-        return Results.Empty;
+        return lease.IsAcquired
+            ? await next(context)
+            : CallerPolicies.Rejection(
+                lease,
+                ProblemTypes.QuotaExhausted,
+                "Daily submit quota spent",
+                "This caller has submitted as many remixes as its daily quota allows. Try again after the Retry-After delay.").ToResult(http);
     }
 }

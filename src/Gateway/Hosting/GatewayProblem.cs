@@ -41,6 +41,9 @@ public sealed record GatewayProblem(int Status, string Type, string Title, strin
         return TypedResults.Problem(Detail, statusCode: Status, title: Title, type: Type, extensions: Extensions);
     }
 
+    /// <summary>Writes the answer from middleware, where there is no handler to return it.</summary>
+    public Task WriteAsync(HttpContext http) => ToResult(http).ExecuteAsync(http);
+
     internal static string RetryAfterSeconds(TimeSpan wait) =>
         Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 }

@@ -17,18 +17,13 @@ internal sealed partial class UnreadableRequestHandler(IProblemDetailsService pr
         if (exception is InvalidOperationException && MediaTypeHeaderValue.TryParse(httpContext.Request.ContentType, out var type) && type.Charset.HasValue && type.Encoding is null)
         {
             // The JSON reader cannot decode a body in a charset .NET does not know.
-            httpContext.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
-            return await problems.TryWriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = httpContext,
-                Exception = exception,
-                ProblemDetails = new ProblemDetails
-                {
-                    Status = StatusCodes.Status415UnsupportedMediaType,
-                    Title = "Unsupported charset",
-                    Detail = $"The charset '{type.Charset}' is not one the gateway reads: send UTF-8 JSON (Content-Type: application/json; charset=utf-8).",
-                },
-            });
+            await new GatewayProblem(
+                StatusCodes.Status415UnsupportedMediaType,
+                ProblemTypes.UnsupportedMediaType,
+                "Unsupported charset",
+                $"The charset '{type.Charset}' is not one the gateway reads: send UTF-8 JSON (Content-Type: application/json; charset=utf-8).")
+                .WriteAsync(httpContext);
+            return true;
         }
 
         if (exception is not BadHttpRequestException bad)
