@@ -30,8 +30,6 @@ public sealed class RequestLedger(EmulatorOptions options, TimeProvider clock)
 
     public EmulatedRequest? Find(string id) => _requests.GetValueOrDefault(id);
 
-    public IReadOnlyCollection<EmulatedRequest> All => [.. _requests.Values];
-
     public QueueState StateOf(EmulatedRequest request)
     {
         var now = clock.GetUtcNow();

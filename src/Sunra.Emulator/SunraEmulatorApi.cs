@@ -237,7 +237,8 @@ public static class SunraEmulatorApi
     }
 
     private static IResult File(string fileName, RequestLedger queue) =>
-        queue.All.Any(r => r.FileName == fileName && queue.StateOf(r) == QueueState.Completed && r.Failure is null)
+        queue.Find(Path.GetFileNameWithoutExtension(fileName)) is { } request
+            && request.FileName == fileName && queue.StateOf(request) == QueueState.Completed && request.Failure is null
             ? TypedResults.File(SampleVideo, "video/mp4", fileName, enableRangeProcessing: true)
             : Results.NotFound();
 

@@ -55,7 +55,8 @@ public static class EdgeExtensions
     // RFC 9110 allows charset="utf-8"; the JSON reader knows a charset only unquoted.
     private static void UnquoteCharset(HttpRequest request)
     {
-        if (MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
+        if (request.ContentType?.Contains('"', StringComparison.Ordinal) is true
+            && MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
             && type.Charset is { HasValue: true } charset
             && HeaderUtilities.RemoveQuotes(charset) is var unquoted
             && unquoted.Length != charset.Length)

@@ -179,5 +179,4 @@ public static class RemixApi
 
     private static SseItem<RemixStatus> StatusEvent(RemixStatus status, int sequence) =>
         new(status, "status") { EventId = sequence.ToString(CultureInfo.InvariantCulture) };
-
 }

@@ -20,6 +20,8 @@ public static partial class SandboxExtensions
 
     public const string Switch = "--sandbox";
 
+    private const string Setting = $"{SunraOptions.Section}:{nameof(SunraOptions.Sandbox)}";
+
     /// <summary>The built-in caller's key in sandbox mode, printed at start-up and shown in the README.</summary>
     public const string CallerKey = "sandbox-caller-key";
 
@@ -28,13 +30,13 @@ public static partial class SandboxExtensions
     /// <summary>The arguments without <c>--sandbox</c>, which the command-line provider would misread as a key awaiting a value.</summary>
     public static string[] WithoutSandboxSwitch(string[] args) => [.. args.Where(arg => arg != Switch)];
 
-    public static bool IsSandbox(this IConfiguration configuration) => configuration.GetValue<bool>($"{SunraOptions.Section}:{nameof(SunraOptions.Sandbox)}");
+    public static bool IsSandbox(this IConfiguration configuration) => configuration.GetValue<bool>(Setting);
 
     public static WebApplicationBuilder AddSandbox(this WebApplicationBuilder builder, string[] args)
     {
         if (args.Contains(Switch))
         {
-            builder.Configuration.AddInMemoryCollection([new($"{SunraOptions.Section}:{nameof(SunraOptions.Sandbox)}", "true")]);
+            builder.Configuration.AddInMemoryCollection([new(Setting, "true")]);
         }
 
         if (!builder.Configuration.IsSandbox())
@@ -86,9 +88,7 @@ internal sealed class SandboxBaseAddress(IServer server) : ISunraBaseAddress
             uri.Host = "127.0.0.1";
         }
 
-        uri.Path = Prefix + "/v1";
+        uri.Path = SandboxExtensions.Prefix + "/v1";
         return uri.Uri;
     }
-
-    private const string Prefix = SandboxExtensions.Prefix;
 }

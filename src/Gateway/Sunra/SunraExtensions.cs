@@ -5,7 +5,7 @@ using Serilog.Core;
 
 namespace Gateway.Sunra;
 
-/// <summary>Where the Refit client sends its calls.</summary>
+/// <summary>Where the Refit client sends its calls: resolved once, asked for on every call.</summary>
 internal interface ISunraBaseAddress
 {
     Uri Get();
@@ -13,7 +13,10 @@ internal interface ISunraBaseAddress
 
 internal sealed class ConfiguredSunraBaseAddress(IOptions<SunraOptions> options) : ISunraBaseAddress
 {
-    public Uri Get() => options.Value.BaseUrl;
+    // Without a trailing slash, as Refit appends its paths to the base address's own.
+    private readonly Uri _address = new(options.Value.BaseUrl.ToString().TrimEnd('/'));
+
+    public Uri Get() => _address;
 }
 
 public static class SunraExtensions
@@ -41,8 +44,7 @@ public static class SunraExtensions
         services.AddRefitGeneratedClient<ISunraQueueApi>(new RefitSettings(new SystemTextJsonContentSerializer(SunraJson.Options)))
             .ConfigureHttpClient((provider, client) =>
             {
-                var baseUrl = provider.GetRequiredService<ISunraBaseAddress>().Get().ToString().TrimEnd('/');
-                client.BaseAddress = new Uri(baseUrl);
+                client.BaseAddress = provider.GetRequiredService<ISunraBaseAddress>().Get();
                 client.Timeout = TimeSpan.FromSeconds(provider.GetRequiredService<IOptions<SunraOptions>>().Value.TimeoutSeconds);
             })
             .AddHttpMessageHandler<SunraRequestIdHandler>()

@@ -32,12 +32,19 @@ internal sealed class SunraKeyRedactionEnricher(SunraKeyRedactor redactor) : ILo
 {
     public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory)
     {
+        // Found first, replaced after, so as not to rely on how Serilog stores the properties it enumerates.
+        List<LogEventProperty>? clean = null;
         foreach (var (name, value) in logEvent.Properties)
         {
-            if (Redacted(value) is { } clean)
+            if (Redacted(value) is { } redacted)
             {
-                logEvent.AddOrUpdateProperty(new LogEventProperty(name, clean));
+                (clean ??= []).Add(new LogEventProperty(name, redacted));
             }
+        }
+
+        foreach (var property in clean ?? [])
+        {
+            logEvent.AddOrUpdateProperty(property);
         }
     }
 
@@ -45,7 +52,8 @@ internal sealed class SunraKeyRedactionEnricher(SunraKeyRedactor redactor) : ILo
     private LogEventPropertyValue? Redacted(LogEventPropertyValue value) => value switch
     {
         ScalarValue { Value: string text } when redactor.Contains(text) => new ScalarValue(redactor.Redact(text)),
-        ScalarValue { Value: { } other } when other is not string && redactor.Contains(other.ToString() ?? "") =>
+        // Numbers, dates and the like cannot hold the key; other objects are checked as they will render.
+        ScalarValue { Value: { } other } when other is not (string or ValueType) && redactor.Contains(other.ToString() ?? "") =>
             new ScalarValue(redactor.Redact(other.ToString()!)),
         SequenceValue sequence when sequence.Elements.Any(e => Redacted(e) is not null) =>
             new SequenceValue(sequence.Elements.Select(e => Redacted(e) ?? e)),
