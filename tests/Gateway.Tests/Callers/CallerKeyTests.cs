@@ -10,13 +10,13 @@ public sealed class CallerKeyTests : GatewayTest
     public static TheoryData<string, string, string> BadCredentialsOnEveryRoute()
     {
         string[] kinds = ["none", "unknown key", "the key's hash", "malformed"];
-        string[] routes = ["POST /remix", "GET /remix/pd_1/status", "GET /remix/pd_1", "POST /remix/pd_1/cancel", "GET /remix/pd_1/events"];
+        (string Method, string Path)[] routes = [("POST", "/remix"), .. RemixRoutes.OnOneRemix.Select(r => (r.Method, RemixRoutes.Path(r.Path, "pd_1")))];
         var data = new TheoryData<string, string, string>();
         foreach (var kind in kinds)
         {
-            foreach (var route in routes)
+            foreach (var (method, path) in routes)
             {
-                data.Add(kind, route.Split(' ')[0], route.Split(' ')[1]);
+                data.Add(kind, method, path);
             }
         }
 
@@ -99,16 +99,13 @@ public sealed class CallerKeyTests : GatewayTest
     }
 
     [Theory]
-    [InlineData("GET", "/remix/{0}/status")]
-    [InlineData("GET", "/remix/{0}")]
-    [InlineData("POST", "/remix/{0}/cancel")]
-    [InlineData("GET", "/remix/{0}/events")]
+    [MemberData(nameof(RemixRoutes.For), "{0}", MemberType = typeof(RemixRoutes))]
     public async Task Another_callers_remix_does_not_exist_for_you_and_Sunra_is_not_asked(string method, string route)
     {
         var id = (await Client.SubmitAsync()).GetProperty("request_id").GetString()!;
         using var billing = Gateway.CreateClientWithKey(GatewayFactory.BillingKey);
 
-        using var response = await billing.SendAsync(new HttpRequestMessage(new HttpMethod(method), string.Format(System.Globalization.CultureInfo.InvariantCulture, route, id)), Cancellation);
+        using var response = await billing.SendAsync(new HttpRequestMessage(new HttpMethod(method), RemixRoutes.Path(route, id)), Cancellation);
 
         var problem = await response.AssertProblemAsync(404, "/problems/remix-not-found");
         Assert.Equal($"There is no remix with request_id '{id}'.", problem.GetProperty("detail").GetString());

@@ -194,10 +194,7 @@ public sealed class LifecycleTests : GatewayTest
     }
 
     [Theory]
-    [InlineData("GET", "/remix/pd_unknown/status")]
-    [InlineData("GET", "/remix/pd_unknown")]
-    [InlineData("POST", "/remix/pd_unknown/cancel")]
-    [InlineData("GET", "/remix/pd_unknown/events")]
+    [MemberData(nameof(RemixRoutes.For), "pd_unknown", MemberType = typeof(RemixRoutes))]
     public async Task A_request_id_the_gateway_never_accepted_is_a_404_problem_and_Sunra_is_not_asked(string method, string url)
     {
         using var response = await Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), url), Cancellation);
@@ -208,10 +205,7 @@ public sealed class LifecycleTests : GatewayTest
     }
 
     [Theory]
-    [InlineData("GET", "/remix/pd_forgotten/status")]
-    [InlineData("GET", "/remix/pd_forgotten")]
-    [InlineData("POST", "/remix/pd_forgotten/cancel")]
-    [InlineData("GET", "/remix/pd_forgotten/events")]
+    [MemberData(nameof(RemixRoutes.For), "pd_forgotten", MemberType = typeof(RemixRoutes))]
     public async Task A_remix_Sunra_no_longer_knows_is_a_404_problem(string method, string url)
     {
         await OwnAsync("pd_forgotten");

@@ -11,13 +11,12 @@ public sealed class RequestIdTests : GatewayTest
             "..", "%2e%2e", "a.b", "a%2Fb", "a%2fb", "%2F..%2F..%2Fadmin", "..%5C..%5Cwin", "a%20b",
             "a;b", "a%3Fx%3D1", "%C3%BC", "a:b", new string('a', 129), "a%252Fb",
         ];
-        string[] routes = ["GET /remix/{0}/status", "GET /remix/{0}", "POST /remix/{0}/cancel", "GET /remix/{0}/events"];
         var data = new TheoryData<string, string>();
-        foreach (var route in routes)
+        foreach (var (method, route) in RemixRoutes.OnOneRemix)
         {
             foreach (var id in ids)
             {
-                data.Add(route.Split(' ')[0], string.Format(System.Globalization.CultureInfo.InvariantCulture, route.Split(' ')[1], id));
+                data.Add(method, RemixRoutes.Path(route, id));
             }
         }
 
