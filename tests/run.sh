@@ -1,10 +1,34 @@
 #!/usr/bin/env bash
 # Runs every test of the gateway: the README's test command, and what .ci/run calls.
-# It needs only the .NET SDK; it restores packages, builds in Release and prints a closing
-# line "tests: N passed, N failed, N skipped".
+# It needs the .NET SDK, and on Debian installs what else the tests run (redis-server, nginx);
+# it restores packages, publishes and builds in Release and prints a closing line
+# "tests: N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The multi-instance tests run a real Redis and a real nginx in front of several gateways;
+# install them from apt when missing (as root, or through sudo when there is one).
+install_test_dependencies() {
+  if command -v redis-server >/dev/null && { [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null; }; then
+    return
+  fi
+  local sudo=()
+  if [[ "$(id -u)" -ne 0 ]] && command -v sudo >/dev/null; then
+    sudo=(sudo)
+  fi
+  echo "tests: installing redis-server and nginx-light from apt" >&2
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq --no-install-recommends redis-server nginx-light >/dev/null
+}
+install_test_dependencies
+
+# The multi-instance tests run the gateway as it is deployed: the output of dotnet publish
+# (tests/Gateway.Tests/Infrastructure/PublishedGateway.cs looks for it there).
+dotnet publish src/Gateway/Gateway.csproj --configuration Release \
+  --output artifacts/publish/Gateway -nologo -v quiet
+
+# Build and run the tests, writing a TRX file to count the results from.
 results="artifacts/test-results"
 rm -rf "$results"
 status=0
@@ -13,6 +37,7 @@ dotnet test Gateway.sln --configuration Release \
   --logger "console;verbosity=normal" \
   --results-directory "$results" || status=$?
 
+# Summarise the TRX counters in the closing line.
 trx=$(find "$results" -name '*.trx' | head -n 1)
 if [[ -z "$trx" ]]; then
   echo "tests: no results were written" >&2

@@ -2,6 +2,7 @@ using Gateway.Callers;
 using Gateway.Hosting;
 using Gateway.Remix;
 using Gateway.Sandbox;
+using Gateway.State;
 using Gateway.Sunra;
 
 var builder = WebApplication.CreateBuilder(SandboxExtensions.WithoutSandboxSwitch(args));
@@ -11,8 +12,10 @@ builder.AddGatewayProblems();
 builder.AddGatewayOpenApi();
 builder.AddGatewayHealth();
 builder.AddGatewayEdges();
+builder.AddGatewayState();
 builder.AddCallers();
 builder.AddSunra();
+builder.AddRemix();
 builder.AddSandbox(args);
 
 var app = builder.Build();

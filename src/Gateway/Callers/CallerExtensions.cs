@@ -17,7 +17,6 @@ public static class CallerExtensions
         services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
         services.AddSingleton<CallerDirectory>();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IRemixOwners, InMemoryRemixOwners>();
 
         services.AddAuthentication(CallerKeyAuthentication.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, CallerKeyAuthentication>(CallerKeyAuthentication.SchemeName, null);
@@ -39,7 +38,7 @@ public static class CallerExtensions
     {
         var http = context.HttpContext;
         var requestId = (string)http.GetRouteValue("request_id")!;
-        var owner = await http.RequestServices.GetRequiredService<IRemixOwners>().OwnerOfAsync(requestId, http.RequestAborted);
+        var owner = await http.RequestServices.GetRequiredService<RemixOwners>().OwnerOfAsync(requestId);
         return owner is not null && owner == http.User.Identity?.Name
             ? await next(context)
             : RemixProblems.NotFound(requestId).ToResult(http);

@@ -22,6 +22,11 @@ public static class ProblemTypes
     public const string GenerationFailed = "/problems/generation-failed";
     public const string RemixCanceled = "/problems/remix-canceled";
     public const string NotCancellable = "/problems/not-cancellable";
+    public const string UpstreamUnavailable = "/problems/upstream-unavailable";
+    public const string StateUnavailable = "/problems/state-unavailable";
+    public const string IdempotencyKeyReused = "/problems/idempotency-key-reused";
+    public const string IdempotencyKeyInUse = "/problems/idempotency-key-in-use";
+    public const string IdempotencyOutcomeUnknown = "/problems/idempotency-outcome-unknown";
 }
 
 /// <summary>A problem answer decided away from the handler, with the <c>Retry-After</c> it may carry.</summary>

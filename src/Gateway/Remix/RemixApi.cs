@@ -3,7 +3,6 @@ using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using Gateway.Callers;
 using Gateway.Hosting;
-using Gateway.State;
 using Gateway.Sunra;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -14,6 +13,13 @@ namespace Gateway.Remix;
 /// <summary>The remix routes: submit, then follow the request through Sunra's queue.</summary>
 public static class RemixApi
 {
+    public static WebApplicationBuilder AddRemix(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddScoped<RemixSubmissions>();
+        builder.Services.AddScoped<RemixStatuses>();
+        return builder;
+    }
+
     public static IEndpointRouteBuilder MapRemix(this IEndpointRouteBuilder app)
     {
         var remix = app.MapGroup("/remix")
@@ -27,13 +33,15 @@ public static class RemixApi
 
         remix.MapPost("/", Submit)
             .RequireRateLimiting(CallerPolicies.Submit)
-            .AddEndpointFilter(SubmitQuota.Filter)
             .WithName("SubmitRemix")
             .WithSummary("Submit a remix")
             .WithDescription(
                 "Validates the request against the model card (video_id at least 1 character; prompt 1 to 5000 Unicode code points), " +
-                "then submits it to Sunra's queue once. Answers 202 with the request_id and the gateway's URLs to follow it.")
+                "then submits it to Sunra's queue once. Answers 202 with the request_id and the gateway's URLs to follow it. " +
+                "With an Idempotency-Key, a repeat of the same request within 24 hours answers the original request_id " +
+                "(with Idempotent-Replayed: true) instead of buying another remix.")
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
@@ -74,33 +82,24 @@ public static class RemixApi
         return app;
     }
 
-    internal static async Task<Results<Accepted<RemixAccepted>, ProblemHttpResult>> Submit(
-        RemixRequest request, SunraQueueClient sunra, IRemixOwners owners, HttpContext http)
-    {
-        // Not the caller's RequestAborted: once the submit is sent, Sunra may accept (and charge for)
-        // the remix whether or not the caller is still listening, so the call runs to its answer,
-        // and the remix is recorded as the caller's.
-        var accepted = await sunra.SubmitAsync(request.VideoId!, request.Prompt!, CancellationToken.None);
-        if (accepted.Failed)
-        {
-            return accepted.Problem.ToResult(http);
-        }
-
-        await owners.RecordAsync(accepted.Value.RequestId, http.User.Identity!.Name!, CancellationToken.None);
-        return TypedResults.Accepted(RemixLinks.Result(accepted.Value.RequestId), accepted.Value);
-    }
+    internal static Task<Results<Accepted<RemixAccepted>, ProblemHttpResult>> Submit(
+        RemixRequest request,
+        [FromHeader(Name = RemixSubmissions.IdempotencyKeyHeader)] string? idempotencyKey,
+        RemixSubmissions submissions,
+        HttpContext http) =>
+        submissions.SubmitAsync(request, http.User.Identity!.Name!, idempotencyKey, http);
 
     internal static async Task<Results<Ok<RemixStatus>, ProblemHttpResult>> GetStatus(
-        [FromRoute(Name = "request_id"), RequestId] string requestId, SunraQueueClient sunra, HttpContext http, bool logs = false)
+        [FromRoute(Name = "request_id"), RequestId] string requestId, RemixStatuses statuses, HttpContext http, bool logs = false)
     {
-        var status = await sunra.GetStatusAsync(requestId, logs, http.RequestAborted);
+        var status = await statuses.GetAsync(requestId, logs, http.RequestAborted);
         return status.Failed ? status.Problem.ToResult(http) : TypedResults.Ok(status.Value);
     }
 
     internal static async Task<Results<Ok<RemixResult>, Accepted<RemixStatus>, ProblemHttpResult>> GetResult(
-        [FromRoute(Name = "request_id"), RequestId] string requestId, SunraQueueClient sunra, IOptions<SunraOptions> options, HttpContext http)
+        [FromRoute(Name = "request_id"), RequestId] string requestId, RemixStatuses statuses, SunraQueueClient sunra, IOptions<SunraOptions> options, HttpContext http)
     {
-        var status = await sunra.GetStatusAsync(requestId, logs: false, http.RequestAborted);
+        var status = await statuses.GetAsync(requestId, logs: false, http.RequestAborted);
         if (status.Failed)
         {
             return status.Problem.ToResult(http);
@@ -131,30 +130,45 @@ public static class RemixApi
     }
 
     internal static async Task<Results<ServerSentEventsResult<RemixStatus>, ProblemHttpResult>> Events(
-        [FromRoute(Name = "request_id"), RequestId] string requestId, SunraQueueClient sunra, IOptions<SunraOptions> options, TimeProvider clock, HttpContext http)
+        [FromRoute(Name = "request_id"), RequestId] string requestId,
+        RemixStatuses statuses,
+        IOptions<SunraOptions> options,
+        TimeProvider clock,
+        IHostApplicationLifetime lifetime,
+        HttpContext http)
     {
-        var first = await sunra.GetStatusAsync(requestId, logs: false, http.RequestAborted);
+        var first = await statuses.GetAsync(requestId, logs: false, http.RequestAborted);
         return first.Failed
             ? first.Problem.ToResult(http)
-            : TypedResults.ServerSentEvents(Follow(first.Value, sunra, options.Value.StatusPollInterval, clock, http.RequestAborted));
+            : TypedResults.ServerSentEvents(Follow(first.Value, statuses, options.Value.StatusPollInterval, clock, http.RequestAborted, lifetime.ApplicationStopping));
     }
 
     // One event per change, until a terminal state. An upstream failure skips a beat, with a
     // growing wait and Sunra's Retry-After honoured. The stream ends when asking again cannot help
     // (the remix is unknown, the gateway's key is refused) or after MaxFailures in a row: a caller
-    // that reconnects is then told why, as a problem answer, by the first status call.
+    // that reconnects is then told why, as a problem answer, by the first status call. When the
+    // replica shuts down, the stream ends at once, so the caller reconnects to another replica.
     private static async IAsyncEnumerable<SseItem<RemixStatus>> Follow(
-        RemixStatus current, SunraQueueClient sunra, TimeSpan interval, TimeProvider clock, [EnumeratorCancellation] CancellationToken cancellationToken)
+        RemixStatus current,
+        RemixStatuses statuses,
+        TimeSpan interval,
+        TimeProvider clock,
+        [EnumeratorCancellation] CancellationToken cancellationToken,
+        CancellationToken stopping)
     {
         const int MaxFailures = 5;
         var sequence = 1;
         var failures = 0;
         var wait = interval;
         yield return StatusEvent(current, sequence);
-        while (current.Status is RemixState.InQueue or RemixState.InProgress)
+        while (current.Status is RemixState.InQueue or RemixState.InProgress && !stopping.IsCancellationRequested)
         {
-            await Task.Delay(wait, clock, cancellationToken);
-            var next = await sunra.GetStatusAsync(current.RequestId, logs: false, cancellationToken);
+            if (!await PauseAsync(wait, clock, stopping, cancellationToken))
+            {
+                yield break;
+            }
+
+            var next = await statuses.GetAsync(current.RequestId, logs: false, cancellationToken);
             if (next.Failed)
             {
                 if (next.Problem.Status == StatusCodes.Status404NotFound || next.Problem.Type == ProblemTypes.UpstreamCredentials || ++failures >= MaxFailures)
@@ -174,6 +188,20 @@ public static class RemixApi
                 current = next.Value;
                 yield return StatusEvent(current, ++sequence);
             }
+        }
+    }
+
+    // False when the replica began to shut down during the pause.
+    private static async Task<bool> PauseAsync(TimeSpan wait, TimeProvider clock, CancellationToken stopping, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(wait, clock, stopping).WaitAsync(cancellationToken);
+            return true;
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            return false;
         }
     }
 

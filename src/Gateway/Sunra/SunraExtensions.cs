@@ -21,7 +21,7 @@ internal sealed class ConfiguredSunraBaseAddress(IOptions<SunraOptions> options)
 
 public static class SunraExtensions
 {
-    /// <summary>The Refit client, its key handler, the options that must be right at start-up, and the key's redaction.</summary>
+    /// <summary>The Refit client with its resilience pipeline and key handler, the options that must be right at start-up, and the key's redaction.</summary>
     public static WebApplicationBuilder AddSunra(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -41,13 +41,18 @@ public static class SunraExtensions
         services.AddSingleton<SunraCallLogger>();
         services.TryAddSingleton(TimeProvider.System);
 
-        services.AddRefitGeneratedClient<ISunraQueueApi>(new RefitSettings(new SystemTextJsonContentSerializer(SunraJson.Options)))
+        services.AddSingleton<SunraResilience>();
+
+        // The resilience handler is outermost, so every attempt goes through the handlers within it.
+        // Its per-attempt timeout bounds each call; HttpClient's own timeout would cut across retries.
+        var client = services.AddRefitGeneratedClient<ISunraQueueApi>(new RefitSettings(new SystemTextJsonContentSerializer(SunraJson.Options)))
             .ConfigureHttpClient((provider, client) =>
             {
                 client.BaseAddress = provider.GetRequiredService<ISunraBaseAddress>().Get();
-                client.Timeout = TimeSpan.FromSeconds(provider.GetRequiredService<IOptions<SunraOptions>>().Value.TimeoutSeconds);
-            })
-            .AddHttpMessageHandler<SunraRequestIdHandler>()
+                client.Timeout = Timeout.InfiniteTimeSpan;
+            });
+        client.AddResilienceHandler("sunra", (pipeline, context) => context.ServiceProvider.GetRequiredService<SunraResilience>().Configure(pipeline));
+        client.AddHttpMessageHandler<SunraRequestIdHandler>()
             .AddHttpMessageHandler<SunraKeyHandler>()
             .RemoveAllLoggers()
             .AddLogger<SunraCallLogger>();

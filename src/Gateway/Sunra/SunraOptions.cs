@@ -14,9 +14,13 @@ public sealed class SunraOptions
     /// <summary>Run against the emulator hosted in this process instead of Sunra (<c>--sandbox</c>).</summary>
     public bool Sandbox { get; set; }
 
-    /// <summary>How long one upstream call may take before the caller gets a 504.</summary>
+    /// <summary>How long one attempt of an upstream call may take before the caller gets a 504.</summary>
     [Range(1, 600)]
     public int TimeoutSeconds { get; set; } = 30;
+
+    /// <summary>How long the gateway stops calling a failing Sunra once its circuit opens.</summary>
+    [Range(1, 600)]
+    public int CircuitBreakSeconds { get; set; } = 15;
 
     /// <summary>How often a status stream asks Sunra for news.</summary>
     [Range(0.05, 60)]

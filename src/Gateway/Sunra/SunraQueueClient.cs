@@ -5,12 +5,19 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Hosting;
 using Gateway.Remix;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
 using Refit;
 
 namespace Gateway.Sunra;
 
-/// <summary>What an upstream call gave: the translated value, or the problem to answer with.</summary>
-internal readonly record struct Upstream<T>(T? Value, GatewayProblem? Problem)
+/// <summary>
+/// What an upstream call gave: the translated value, or the problem to answer with.
+/// <see cref="MayHaveSucceeded"/>: a failed submit that reached Sunra without a usable answer, so
+/// Sunra may have accepted (and will charge for) the remix.
+/// </summary>
+internal readonly record struct Upstream<T>(T? Value, GatewayProblem? Problem, bool MayHaveSucceeded = false)
     where T : class
 {
     [MemberNotNullWhen(false, nameof(Value))]
@@ -27,7 +34,7 @@ internal readonly record struct Upstream<T>(T? Value, GatewayProblem? Problem)
 /// contracts into Sunra's, and Sunra's answers and errors into the gateway's contracts and problem
 /// answers. Nothing Sunra says reaches a caller without passing through here and the key redactor.
 /// </summary>
-internal sealed partial class SunraQueueClient(ISunraQueueApi api, SunraKeyRedactor redactor, ILogger<SunraQueueClient> logger)
+internal sealed partial class SunraQueueClient(ISunraQueueApi api, SunraKeyRedactor redactor, SunraResilience circuit, ILogger<SunraQueueClient> logger)
 {
     /// <summary>The one model the gateway fronts.</summary>
     public const string EndpointId = "openai/sora-2/video-to-video";
@@ -98,16 +105,17 @@ internal sealed partial class SunraQueueClient(ISunraQueueApi api, SunraKeyRedac
         {
             response = await call(cancellationToken);
         }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or ExecutionRejectedException)
         {
-            return TransportProblem(operation, e, cancellationToken);
+            return Failure<T>(operation, TransportProblem(operation, e, Reached(e), cancellationToken), Reached(e));
         }
 
         using (response)
         {
             if (!response.IsReceived)
             {
-                return TransportProblem(operation, response.Error?.InnerException ?? response.Error, cancellationToken);
+                var failure = response.Error?.InnerException ?? response.Error;
+                return Failure<T>(operation, TransportProblem(operation, failure, Reached(failure), cancellationToken), Reached(failure));
             }
 
             if (response.IsSuccessful && response.Content is { } content && translate(content) is { } value)
@@ -119,11 +127,14 @@ internal sealed partial class SunraQueueClient(ISunraQueueApi api, SunraKeyRedac
             {
                 // Sunra said yes to a paid generation, in words the gateway cannot use.
                 LogSubmitUnreadable((int)response.StatusCode!);
-                return new GatewayProblem(
-                    StatusCodes.Status502BadGateway,
-                    ProblemTypes.UpstreamError,
-                    "Sunra gave an answer the gateway cannot read",
-                    "Sunra answered the submit, but not in the shape of its queue protocol: it may have accepted the remix. The operators have been told.");
+                return Failure<T>(
+                    operation,
+                    new GatewayProblem(
+                        StatusCodes.Status502BadGateway,
+                        ProblemTypes.UpstreamError,
+                        "Sunra gave an answer the gateway cannot read",
+                        "Sunra answered the submit, but not in the shape of its queue protocol: it may have accepted the remix. The operators have been told."),
+                    reachedSunra: true);
             }
 
             if (response.IsSuccessStatusCode)
@@ -136,16 +147,44 @@ internal sealed partial class SunraQueueClient(ISunraQueueApi api, SunraKeyRedac
                     "Sunra answered, but not in the shape of its queue protocol.");
             }
 
-            return Translate(operation, requestId, response);
+            // Sunra's own clients retry 408 and 5xx because the remix may have been queued anyway.
+            var status = (int)response.StatusCode!.Value;
+            return Failure<T>(operation, Translate(operation, requestId, response), reachedSunra: status is 408 or >= 500);
         }
     }
 
+    private static Upstream<T> Failure<T>(Operation operation, GatewayProblem problem, bool reachedSunra)
+        where T : class =>
+        new(null, problem, MayHaveSucceeded: operation == Operation.Submit && reachedSunra);
+
+    // Whether a call that got no answer may still have been read by Sunra: only a call that was never
+    // sent (the circuit was open, no connection could be made) certainly was not.
+    private static bool Reached(Exception? failure) => failure switch
+    {
+        BrokenCircuitException => false,
+        HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError } => false,
+        _ => true,
+    };
+
     // No answer at all: the call timed out, or the connection failed. A caller that went away is not
     // a problem to answer, so its cancellation goes on up.
-    private GatewayProblem TransportProblem(Operation operation, Exception? failure, CancellationToken cancellationToken)
+    private GatewayProblem TransportProblem(Operation operation, Exception? failure, bool reached, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        if (failure is OperationCanceledException or TimeoutException || failure?.InnerException is TimeoutException)
+        if (failure is BrokenCircuitException)
+        {
+            LogCircuitOpen(operation);
+            return new GatewayProblem(
+                StatusCodes.Status503ServiceUnavailable,
+                ProblemTypes.UpstreamUnavailable,
+                "Sunra is failing",
+                "Sunra failed too often just now, so the gateway stopped calling it for a short while. Nothing was sent to Sunra. Try again after the Retry-After delay.")
+            {
+                RetryAfter = circuit.BreakDuration,
+            };
+        }
+
+        if (failure is OperationCanceledException or TimeoutException or TimeoutRejectedException || failure?.InnerException is TimeoutException)
         {
             LogTimeout(operation);
             return new GatewayProblem(
@@ -162,7 +201,9 @@ internal sealed partial class SunraQueueClient(ISunraQueueApi api, SunraKeyRedac
             StatusCodes.Status502BadGateway,
             ProblemTypes.UpstreamUnreachable,
             "Sunra could not be reached",
-            "The gateway could not complete the call to Sunra. Try again.");
+            operation == Operation.Submit && reached
+                ? "The connection to Sunra failed before its answer arrived: Sunra may have accepted the remix. Retry with the same Idempotency-Key to be safe."
+                : "The gateway could not complete the call to Sunra. Try again.");
     }
 
     private GatewayProblem Translate(Operation operation, string? requestId, IApiResponse response)
@@ -349,6 +390,9 @@ internal sealed partial class SunraQueueClient(ISunraQueueApi api, SunraKeyRedac
         "CANCELED" or "CANCELLED" => RemixState.Canceled,
         _ => null,
     };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sunra was not called for {Operation}: the circuit is open")]
+    private partial void LogCircuitOpen(Operation operation);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sunra did not answer {Operation} in time")]
     private partial void LogTimeout(Operation operation);

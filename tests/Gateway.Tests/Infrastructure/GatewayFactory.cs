@@ -92,7 +92,7 @@ public abstract class GatewayTest : IAsyncLifetime
 
     /// <summary>Records a remix as the caller's without submitting it, as if the gateway had.</summary>
     protected Task OwnAsync(string requestId, string caller = "orders") =>
-        Gateway.Services.GetRequiredService<IRemixOwners>().RecordAsync(requestId, caller, Cancellation).AsTask();
+        Gateway.Services.GetRequiredService<RemixOwners>().RecordAsync(requestId, caller);
 
     public async ValueTask InitializeAsync()
     {

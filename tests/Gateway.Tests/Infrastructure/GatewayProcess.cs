@@ -1,20 +1,28 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Gateway.Tests.Infrastructure;
 
-/// <summary>The gateway as its own process (<c>dotnet Gateway.dll</c>), on a free loopback port.</summary>
+/// <summary>The gateway as its own process (<c>dotnet Gateway.dll</c>), on a loopback port.</summary>
+/// <remarks>
+/// A real process is what it takes to test how the gateway starts, what it does on SIGTERM and what
+/// its peers see when it dies: none of that is visible through an in-memory test server.
+/// </remarks>
 public sealed class GatewayProcess : IAsyncDisposable
 {
+    private const int SigTerm = 15;
+
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private GatewayProcess(Process process, Uri address)
+    private GatewayProcess(Process process, int port)
     {
         _process = process;
-        Address = address;
+        Port = port;
+        Address = new Uri($"http://127.0.0.1:{port}");
         process.OutputDataReceived += (_, e) => Append(e.Data);
         process.ErrorDataReceived += (_, e) => Append(e.Data);
         process.BeginOutputReadLine();
@@ -22,6 +30,9 @@ public sealed class GatewayProcess : IAsyncDisposable
     }
 
     public Uri Address { get; }
+
+    /// <summary>The loopback port the gateway listens on; pass it to a later <see cref="Start(string, IReadOnlyList{string}, IReadOnlyDictionary{string, string?}, int?)"/> to bring a gateway back on the same address.</summary>
+    public int Port { get; }
 
     public string Output
     {
@@ -36,24 +47,37 @@ public sealed class GatewayProcess : IAsyncDisposable
 
     public Process Process => _process;
 
-    public static GatewayProcess Start(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?> environment)
+    /// <summary>Starts the <c>Gateway.dll</c> the test project was built with, on a free port.</summary>
+    public static GatewayProcess Start(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?> environment) =>
+        Start(Path.Combine(AppContext.BaseDirectory, "Gateway.dll"), arguments, environment);
+
+    /// <summary>Starts the given <c>Gateway.dll</c> (e.g. the published one, see <see cref="PublishedGateway"/>).</summary>
+    /// <param name="gatewayDll">The gateway to run; its directory is the working directory, as in a deployment.</param>
+    /// <param name="arguments">Command-line arguments; <c>--urls</c> is added.</param>
+    /// <param name="environment">Variables set on top of this process's environment, which loses <c>SUNRA_KEY</c>.</param>
+    /// <param name="port">The port to listen on: a free one when null, or the port of an earlier gateway to restart it in place.</param>
+    public static GatewayProcess Start(
+        string gatewayDll,
+        IReadOnlyList<string> arguments,
+        IReadOnlyDictionary<string, string?> environment,
+        int? port = null)
     {
-        var port = FreePort();
+        var listenPort = port ?? FreePort();
         var start = new ProcessStartInfo("dotnet")
         {
-            WorkingDirectory = AppContext.BaseDirectory,
+            WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(gatewayDll))!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Gateway.dll"));
+        start.ArgumentList.Add(gatewayDll);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
 
         start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add($"http://127.0.0.1:{port}");
+        start.ArgumentList.Add($"http://127.0.0.1:{listenPort}");
         start.Environment.Remove("SUNRA_KEY");
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
@@ -62,7 +86,7 @@ public sealed class GatewayProcess : IAsyncDisposable
             start.Environment[name] = value;
         }
 
-        return new GatewayProcess(Process.Start(start)!, new Uri($"http://127.0.0.1:{port}"));
+        return new GatewayProcess(Process.Start(start)!, listenPort);
     }
 
     public async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
@@ -89,6 +113,48 @@ public sealed class GatewayProcess : IAsyncDisposable
         throw new InvalidOperationException($"The gateway did not become ready:\n{Output}");
     }
 
+    /// <summary>
+    /// Sends SIGTERM, as an orchestrator does on a rolling deploy, and waits for the gateway to exit.
+    /// </summary>
+    /// <returns>The exit code.</returns>
+    /// <exception cref="TimeoutException">The gateway was still running after <paramref name="timeout"/>; it is left running for <see cref="DisposeAsync"/>.</exception>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        if (!_process.HasExited && NativeMethods.Kill(_process.Id, SigTerm) != 0)
+        {
+            var error = Marshal.GetLastPInvokeError();
+            if (!_process.HasExited)
+            {
+                throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed with errno {error}.");
+            }
+        }
+
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The gateway did not exit within {timeout} of SIGTERM:\n{Output}");
+        }
+
+        // The parameterless overload also waits for the redirected output to be read to its end.
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
+    /// <summary>Kills the gateway with SIGKILL, as a crash or an OOM kill would, and waits for it to be gone.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        _process.WaitForExit();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
@@ -111,10 +177,29 @@ public sealed class GatewayProcess : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+}
+
+/// <summary>
+/// The libc calls the process fixtures need: .NET can only SIGKILL a process, and a graceful stop
+/// (SIGTERM for the gateway, SIGQUIT for nginx) is what the tests are about.
+/// </summary>
+/// <remarks>
+/// <c>DllImport</c> rather than <c>LibraryImport</c>: the generated stubs need <c>AllowUnsafeBlocks</c>,
+/// and with only <c>int</c>s crossing, the runtime marshals these without any stub anyway.
+/// </remarks>
+internal static class NativeMethods
+{
+    /// <summary><c>kill(2)</c>: sends <paramref name="signal"/> to <paramref name="pid"/>; 0 on success, -1 and errno otherwise.</summary>
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    internal static extern int Kill(int pid, int signal);
+
+    /// <summary><c>geteuid(2)</c>: the effective user id, 0 when running as root.</summary>
+    [DllImport("libc", EntryPoint = "geteuid")]
+    internal static extern uint GetEffectiveUserId();
 }

@@ -34,7 +34,8 @@ public sealed class KeyLeakTests() : GatewayTest(emulator: options => options.Qu
         (await Client.GetAsync($"/remix/{id}", Cancellation)).Dispose();
         (await Client.PostAsync($"/remix/{id}/cancel", null, Cancellation)).Dispose();
 
-        Assert.Equal(5, Sunra.Calls.Count);
+        // Submit, status, result (its final status was kept from the status call) and cancel.
+        Assert.Equal(4, Sunra.Calls.Count);
         Assert.All(Sunra.Calls.All, call => Assert.Equal($"Key {Key}", call.Authorization));
         AssertNoKeyIn(Gateway.Logs.Everything);
     }
@@ -44,10 +45,14 @@ public sealed class KeyLeakTests() : GatewayTest(emulator: options => options.Qu
     public async Task A_key_that_Sunra_echoes_back_is_in_no_answer_header_or_log(SunraOperation operation, int status)
     {
         var body = """{"error": {"type": "x", "code": "y", "message": "Refused credential '{credential}' (Key {credential})", "details": {"key": "{credential}"}}, "request_id": "{credential}"}""";
-        Sunra.Script.Enqueue(operation, new Fault(status, body)
-        {
-            Headers = new Dictionary<string, string> { ["x-echo-authorization"] = "Key {credential}".Replace("{credential}", Key, StringComparison.Ordinal) },
-        });
+        // As often as a read is tried.
+        Sunra.Script.Enqueue(
+            operation,
+            new Fault(status, body)
+            {
+                Headers = new Dictionary<string, string> { ["x-echo-authorization"] = "Key {credential}".Replace("{credential}", Key, StringComparison.Ordinal) },
+            },
+            times: 3);
 
         using var response = await SendAsync(operation);
 

@@ -1,0 +1,107 @@
+using System.Threading.RateLimiting;
+using Gateway.State;
+
+namespace Gateway.Callers;
+
+/// <summary>A permit taken from a window, kept so that it can be given back.</summary>
+public readonly record struct WindowPermit(string CounterKey, bool Acquired, TimeSpan UntilReset, TimeSpan Window);
+
+/// <summary>
+/// Fixed windows counted in the state store, so that a caller's limits hold across every replica.
+/// Windows are aligned to the clock (minutes on the minute, days at 00:00 UTC), so each replica
+/// computes the same window and an exact Retry-After.
+/// </summary>
+public sealed class CallerWindows(IStateStore store, TimeProvider clock)
+{
+    // A counter outlives its window a little, so that late give-backs find it.
+    private static readonly TimeSpan Slack = TimeSpan.FromMinutes(1);
+
+    public async Task<WindowPermit> TakeAsync(string counter, int limit, TimeSpan window)
+    {
+        var now = clock.GetUtcNow();
+        var index = now.UtcTicks / window.Ticks;
+        var key = $"window:{counter}:{index}";
+        var untilReset = new DateTimeOffset((index + 1) * window.Ticks, TimeSpan.Zero) - now;
+        var count = await store.IncrementAsync(key, 1, window + Slack);
+        if (count <= limit)
+        {
+            return new WindowPermit(key, Acquired: true, untilReset, window);
+        }
+
+        // A refused request takes nothing, so that a permit given back is usable again.
+        await store.IncrementAsync(key, -1, window + Slack);
+        return new WindowPermit(key, Acquired: false, untilReset, window);
+    }
+
+    /// <summary>Returns a permit whose request bought nothing.</summary>
+    public Task GiveBackAsync(WindowPermit permit) =>
+        permit.Acquired ? store.IncrementAsync(permit.CounterKey, -1, permit.Window + Slack) : Task.CompletedTask;
+}
+
+/// <summary>
+/// ASP.NET Core's rate limiter over <see cref="CallerWindows"/>: the middleware, its policies and its
+/// rejection answer stay as they are, with the counting shared by the replicas. The count lives in
+/// the store, so there is nothing to decide synchronously: <see cref="AttemptAcquireCore"/> defers,
+/// and the middleware then awaits <see cref="AcquireAsyncCore"/>.
+/// </summary>
+internal sealed class SharedWindowLimiter(CallerWindows windows, string counter, int limit, TimeSpan window) : RateLimiter
+{
+    /// <summary>Set on a refusal that came from the store being away, not from the limit.</summary>
+    public static readonly MetadataName<bool> StoreUnavailable = new("gateway.state-unavailable");
+
+    public override TimeSpan? IdleDuration => null;
+
+    public override RateLimiterStatistics? GetStatistics() => null;
+
+    protected override RateLimitLease AttemptAcquireCore(int permitCount) => Lease.Deferred;
+
+    protected override async ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
+    {
+        if (permitCount == 0)
+        {
+            return Lease.Granted;
+        }
+
+        try
+        {
+            var permit = await windows.TakeAsync(counter, limit, window);
+            return permit.Acquired ? Lease.Granted : new Lease(false, permit.UntilReset, storeUnavailable: false);
+        }
+        catch (StateStoreUnavailableException)
+        {
+            return new Lease(false, StateStoreUnavailableHandler.RetryAfter, storeUnavailable: true);
+        }
+    }
+
+    private sealed class Lease(bool acquired, TimeSpan? retryAfter, bool storeUnavailable) : RateLimitLease
+    {
+        public static readonly Lease Granted = new(true, null, false);
+        public static readonly Lease Deferred = new(false, null, false);
+
+        public override bool IsAcquired => acquired;
+
+        public override IEnumerable<string> MetadataNames
+        {
+            get
+            {
+                if (retryAfter is not null)
+                {
+                    yield return MetadataName.RetryAfter.Name;
+                }
+
+                if (storeUnavailable)
+                {
+                    yield return StoreUnavailable.Name;
+                }
+            }
+        }
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        {
+            metadata = metadataName == MetadataName.RetryAfter.Name ? retryAfter
+                : metadataName == StoreUnavailable.Name && storeUnavailable ? true
+                : null;
+            return metadata is not null;
+        }
+    }
+}
