@@ -26,6 +26,13 @@ public sealed record Fault(int StatusCode, string? Body = null, string ContentTy
 
     /// <summary>Drop the connection instead of answering.</summary>
     public bool Abort { get; init; }
+
+    /// <summary>
+    /// Carry the operation out as usual first, then apply the fault to its answer: with
+    /// <see cref="Abort"/>, Sunra accepted a submit whose answer is lost; with a <see cref="Delay"/>
+    /// alone, the real answer arrives late. <see cref="StatusCode"/> and <see cref="Body"/> are unused.
+    /// </summary>
+    public bool Process { get; init; }
 }
 
 /// <summary>Faults lined up by the tests, each used once, in order, for its operation.</summary>

@@ -15,6 +15,9 @@ public sealed class RequestLedger(EmulatorOptions options, TimeProvider clock)
 
     public int Count => _requests.Count;
 
+    /// <summary>Every request accepted so far: each one a paid generation on the real Sunra.</summary>
+    public IReadOnlyList<EmulatedRequest> All => [.. _requests.Values];
+
     /// <summary>The next accepted submit will complete with <c>success: false</c> and this error.</summary>
     public void FailNextGeneration(string code, string message) =>
         _scriptedFailures.Enqueue(new GenerationError(code, message, null, clock.GetUtcNow()));

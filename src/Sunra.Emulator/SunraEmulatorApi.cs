@@ -82,11 +82,17 @@ public static class SunraEmulatorApi
         var operation = http.GetEndpoint()?.Metadata.GetMetadata<OperationMetadata>()?.Operation;
         if (operation is { } op && services.GetRequiredService<EmulatorScript>().Next(op) is { } fault)
         {
+            var handled = fault.Process ? await next(context) : null;
             await Task.Delay(fault.Delay, services.GetRequiredService<TimeProvider>(), http.RequestAborted);
             if (fault.Abort)
             {
                 http.Abort();
                 return Results.Empty;
+            }
+
+            if (fault.Process)
+            {
+                return handled;
             }
 
             foreach (var (name, value) in fault.Headers)

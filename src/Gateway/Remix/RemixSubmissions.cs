@@ -41,12 +41,13 @@ internal sealed partial class RemixSubmissions(
     public async Task<Results<Accepted<RemixAccepted>, ProblemHttpResult>> SubmitAsync(
         RemixRequest request, string caller, string? idempotencyKey, HttpContext http)
     {
-        if (idempotencyKey is null)
+        // An empty header binds as no key; it is still a key the caller meant to send.
+        if (idempotencyKey is null && !http.Request.Headers.ContainsKey(IdempotencyKeyHeader))
         {
             return await BuyAsync(request, caller, claim: null, http);
         }
 
-        if (!IsValidIdempotencyKey(idempotencyKey))
+        if (idempotencyKey is null || !IsValidIdempotencyKey(idempotencyKey))
         {
             return InvalidIdempotencyKey.ToResult(http);
         }

@@ -1,17 +1,43 @@
 using System.Net;
 using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Tests.Callers;
 
-/// <summary>orders: 3 submits and 5 reads a minute. billing: a daily quota of 4 submits, 2 streams at once.</summary>
-public sealed class LimitTests() : GatewayTest(settings: new Dictionary<string, string?>
+/// <summary>Limits kept in this process, for a single replica.</summary>
+public sealed class InMemoryLimitTests() : LimitTests([]);
+
+/// <summary>Limits kept in Redis, shared by every replica.</summary>
+public sealed class RedisLimitTests(SharedRedis redis) : LimitTests(redis.GatewaySettings());
+
+/// <summary>
+/// orders: 3 submits and 5 reads a minute. billing: a daily quota of 4 submits, 2 streams at once.
+/// Windows are aligned to the clock, so the gateway's clock stands still at 12:00:20 UTC unless a
+/// test moves it: no test straddles two windows by chance.
+/// </summary>
+public abstract class LimitTests : GatewayTest
 {
-    ["Gateway:Clients:orders:SubmitsPerMinute"] = "3",
-    ["Gateway:Clients:orders:ReadsPerMinute"] = "5",
-    ["Gateway:Clients:billing:DailySubmitQuota"] = "4",
-    ["Gateway:Clients:billing:ConcurrentStreams"] = "2",
-})
-{
+    private readonly FakeTimeProvider _clock;
+
+    protected LimitTests(Dictionary<string, string?> store)
+        : this(store, new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 12, 0, 20, TimeSpan.Zero)))
+    {
+    }
+
+    private LimitTests(Dictionary<string, string?> store, FakeTimeProvider clock)
+        : base(
+            settings: new Dictionary<string, string?>(store)
+            {
+                ["Gateway:Clients:orders:SubmitsPerMinute"] = "3",
+                ["Gateway:Clients:orders:ReadsPerMinute"] = "5",
+                ["Gateway:Clients:billing:DailySubmitQuota"] = "4",
+                ["Gateway:Clients:billing:ConcurrentStreams"] = "2",
+            },
+            gatewayClock: clock)
+    {
+        _clock = clock;
+    }
+
     [Fact]
     public async Task Event_streams_open_at_once_are_capped_and_a_closed_one_frees_its_place()
     {
@@ -59,12 +85,16 @@ public sealed class LimitTests() : GatewayTest(settings: new Dictionary<string, 
             if (response.StatusCode == HttpStatusCode.TooManyRequests)
             {
                 await response.AssertProblemAsync(429, "/problems/rate-limited");
-                Assert.InRange(response.Headers.RetryAfter?.Delta ?? TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60));
+                Assert.Equal(TimeSpan.FromSeconds(40), response.Headers.RetryAfter?.Delta);
             }
         }
 
         Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], answers);
         Assert.Equal(3, Sunra.Calls.Count);
+
+        _clock.Advance(TimeSpan.FromSeconds(40));
+        using var nextMinute = await Client.PostAsync("/remix", Http.Json(Http.Remix("v", "next minute")), Cancellation);
+        Assert.Equal(HttpStatusCode.Accepted, nextMinute.StatusCode);
     }
 
     [Fact]
@@ -114,11 +144,36 @@ public sealed class LimitTests() : GatewayTest(settings: new Dictionary<string, 
 
             var problem = await response.AssertProblemAsync(429, "/problems/quota-exhausted");
             Assert.Contains("daily quota", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
-            Assert.NotNull(response.Headers.RetryAfter?.Delta);
+            Assert.Equal(new TimeSpan(11, 59, 40), response.Headers.RetryAfter?.Delta);
         }
 
         Assert.Equal(4, accepted);
         Assert.Equal(4, Sunra.Calls.Count);
+
+        _clock.Advance(new TimeSpan(11, 59, 40));
+        using var nextDay = await billing.PostAsync("/remix", Http.Json(Http.Remix("v", "next day")), Cancellation);
+        Assert.Equal(HttpStatusCode.Accepted, nextDay.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_submit_that_Sunra_refuses_gives_its_quota_back()
+    {
+        using var billing = Gateway.CreateClientWithKey(GatewayFactory.BillingKey);
+        Sunra.Script.Enqueue(global::Sunra.Emulator.SunraOperation.Submit, new global::Sunra.Emulator.Fault(422, """{"detail": "no such video"}"""), times: 3);
+        for (var i = 0; i < 3; i++)
+        {
+            using var refused = await billing.PostAsync("/remix", Http.Json(Http.Remix("v", "p")), Cancellation);
+            await refused.AssertProblemAsync(422, "/problems/upstream-rejected-input");
+        }
+
+        var accepted = 0;
+        for (var i = 0; i < 5; i++)
+        {
+            using var response = await billing.PostAsync("/remix", Http.Json(Http.Remix("v", "p")), Cancellation);
+            accepted += response.StatusCode == HttpStatusCode.Accepted ? 1 : 0;
+        }
+
+        Assert.Equal(4, accepted);
     }
 
     [Fact]

@@ -14,7 +14,7 @@ namespace Gateway.Tests.Infrastructure;
 /// The gateway in the test host, in Production, with the real Sunra emulator on a loopback port as
 /// its upstream: the Refit client, the key handler and the translation all run for real.
 /// </summary>
-public sealed class GatewayFactory(EmulatorServer sunra, IReadOnlyDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
+public sealed class GatewayFactory(EmulatorServer sunra, IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? clock = null) : WebApplicationFactory<Program>
 {
     /// <summary>A canary key: if it turns up anywhere a caller or a log can see, the test fails.</summary>
     public const string SunraKey = "sk_canary_7f3a9c1e5b2d4680aa11bb22cc33dd44";
@@ -64,7 +64,14 @@ public sealed class GatewayFactory(EmulatorServer sunra, IReadOnlyDictionary<str
         builder.ConfigureServices(services => services.AddSingleton<ILogEventSink>(Logs));
 
         // The gateway reads its key from the environment; the process tests cover that path.
-        builder.ConfigureTestServices(services => services.Replace(ServiceDescriptor.Singleton(new global::Gateway.Sunra.SunraKey(SunraKey))));
+        builder.ConfigureTestServices(services =>
+        {
+            services.Replace(ServiceDescriptor.Singleton(new global::Gateway.Sunra.SunraKey(SunraKey)));
+            if (clock is not null)
+            {
+                services.Replace(ServiceDescriptor.Singleton(clock));
+            }
+        });
     }
 }
 
@@ -74,12 +81,22 @@ public abstract class GatewayTest : IAsyncLifetime
     private readonly Action<EmulatorOptions>? _emulator;
     private readonly TimeProvider? _clock;
     private readonly IReadOnlyDictionary<string, string?>? _settings;
+    private readonly TimeProvider? _gatewayClock;
 
-    protected GatewayTest(Action<EmulatorOptions>? emulator = null, TimeProvider? clock = null, IReadOnlyDictionary<string, string?>? settings = null)
+    /// <param name="emulator">Changes to the emulator's options.</param>
+    /// <param name="clock">The emulator's clock.</param>
+    /// <param name="settings">The gateway's settings, on top of the factory's.</param>
+    /// <param name="gatewayClock">The gateway's clock, for tests that must know which window of time they are in.</param>
+    protected GatewayTest(
+        Action<EmulatorOptions>? emulator = null,
+        TimeProvider? clock = null,
+        IReadOnlyDictionary<string, string?>? settings = null,
+        TimeProvider? gatewayClock = null)
     {
         _emulator = emulator;
         _clock = clock;
         _settings = settings;
+        _gatewayClock = gatewayClock;
     }
 
     protected EmulatorServer Sunra { get; private set; } = null!;
@@ -103,7 +120,7 @@ public abstract class GatewayTest : IAsyncLifetime
                 _emulator?.Invoke(options);
             },
             _clock);
-        Gateway = new GatewayFactory(Sunra, _settings);
+        Gateway = new GatewayFactory(Sunra, _settings, _gatewayClock);
         Client = Gateway.CreateClientWithKey(GatewayFactory.OrdersKey);
     }
 

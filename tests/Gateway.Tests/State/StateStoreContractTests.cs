@@ -1,0 +1,146 @@
+using Gateway.State;
+using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Gateway.Tests.State;
+
+/// <summary>The store of a single replica.</summary>
+public sealed class InMemoryStateStoreTests() : StateStoreContractTests(new InMemoryStateStore(TimeProvider.System));
+
+/// <summary>The store the replicas share, on a real redis-server.</summary>
+public sealed class RedisStateStoreTests(SharedRedis redis) : StateStoreContractTests(Connect(redis.ConnectionString, SharedRedis.NewPrefix()))
+{
+    [Fact]
+    public async Task An_unreachable_Redis_is_a_StateStoreUnavailableException_at_once()
+    {
+        var closed = GatewayProcess.FreePort();
+        var store = Connect($"127.0.0.1:{closed},connectTimeout=500", "x:");
+
+        var failure = await Assert.ThrowsAsync<StateStoreUnavailableException>(() => store.GetAsync("k"));
+        Assert.IsAssignableFrom<RedisException>(failure.InnerException);
+        await Assert.ThrowsAsync<StateStoreUnavailableException>(store.PingAsync);
+    }
+
+    [Fact]
+    public async Task Two_prefixes_on_one_Redis_do_not_see_each_others_keys()
+    {
+        var other = Connect(redis.ConnectionString, SharedRedis.NewPrefix());
+        await Store.SetAsync("shared-name", "mine", TimeSpan.FromMinutes(1));
+
+        Assert.Null(await other.GetAsync("shared-name"));
+    }
+
+    private static RedisStateStore Connect(string connectionString, string prefix)
+    {
+        var configuration = ConfigurationOptions.Parse(connectionString);
+        configuration.AbortOnConnectFail = false;
+        configuration.BacklogPolicy = BacklogPolicy.FailFast;
+        return new RedisStateStore(ConnectionMultiplexer.Connect(configuration), Options.Create(new StateOptions { KeyPrefix = prefix }));
+    }
+}
+
+/// <summary>What every state store does, so that the gateway behaves the same on one replica or many.</summary>
+public abstract class StateStoreContractTests(IStateStore store)
+{
+    private static readonly TimeSpan Long = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(300);
+
+    protected IStateStore Store => store;
+
+    private static string NewKey() => Guid.NewGuid().ToString("N");
+
+    [Fact]
+    public async Task A_value_set_is_read_back_and_a_missing_one_is_null()
+    {
+        var key = NewKey();
+        Assert.Null(await store.GetAsync(key));
+
+        await store.SetAsync(key, "orders", Long);
+        Assert.Equal("orders", await store.GetAsync(key));
+
+        await store.SetAsync(key, "billing", Long);
+        Assert.Equal("billing", await store.GetAsync(key));
+    }
+
+    [Fact]
+    public async Task Add_stores_only_when_the_key_is_empty()
+    {
+        var key = NewKey();
+
+        Assert.True(await store.AddAsync(key, "first", Long));
+        Assert.False(await store.AddAsync(key, "second", Long));
+        Assert.Equal("first", await store.GetAsync(key));
+    }
+
+    [Fact]
+    public async Task Of_twenty_racing_adds_exactly_one_wins()
+    {
+        var key = NewKey();
+
+        var won = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Task.Run(() => store.AddAsync(key, $"racer {i}", Long))));
+
+        Assert.Single(won, w => w);
+        Assert.Equal($"racer {Array.IndexOf(won, true)}", await store.GetAsync(key));
+    }
+
+    [Fact]
+    public async Task Replace_changes_or_removes_a_value_only_while_it_is_the_expected_one()
+    {
+        var key = NewKey();
+        await store.SetAsync(key, "claimed", Long);
+
+        Assert.False(await store.ReplaceAsync(key, "something else", "stolen", Long));
+        Assert.Equal("claimed", await store.GetAsync(key));
+
+        Assert.True(await store.ReplaceAsync(key, "claimed", "completed", Long));
+        Assert.Equal("completed", await store.GetAsync(key));
+
+        Assert.False(await store.ReplaceAsync(key, "claimed", null, Long));
+        Assert.True(await store.ReplaceAsync(key, "completed", null, Long));
+        Assert.Null(await store.GetAsync(key));
+        Assert.False(await store.ReplaceAsync(key, "completed", "again", Long));
+    }
+
+    [Fact]
+    public async Task Counters_start_at_zero_and_count_every_racing_increment()
+    {
+        var key = NewKey();
+
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => Task.Run(() => store.IncrementAsync(key, 1, Long))));
+
+        Assert.Equal(49, await store.IncrementAsync(key, -1, Long));
+        Assert.Equal(7, await store.IncrementAsync(NewKey(), 7, Long));
+    }
+
+    [Fact]
+    public async Task Values_and_counters_expire_and_the_key_is_free_again()
+    {
+        var (value, added, counter) = (NewKey(), NewKey(), NewKey());
+        await store.SetAsync(value, "v", Short);
+        await store.AddAsync(added, "a", Short);
+        await store.IncrementAsync(counter, 3, Short);
+
+        await Task.Delay(Short * 2, TestContext.Current.CancellationToken);
+
+        Assert.Null(await store.GetAsync(value));
+        Assert.True(await store.AddAsync(added, "again", Long));
+        Assert.Equal(1, await store.IncrementAsync(counter, 1, Long));
+    }
+
+    [Fact]
+    public async Task A_counter_lives_from_its_first_change_not_its_last()
+    {
+        var key = NewKey();
+        await store.IncrementAsync(key, 1, Short);
+        await Task.Delay(Short / 2, TestContext.Current.CancellationToken);
+        await store.IncrementAsync(key, 1, Long);
+
+        await Task.Delay(Short, TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, await store.IncrementAsync(key, 1, Long));
+    }
+
+    [Fact]
+    public async Task A_reachable_store_answers_a_ping() => await store.PingAsync();
+}
