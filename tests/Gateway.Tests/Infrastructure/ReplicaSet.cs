@@ -1,0 +1,96 @@
+using Gateway.Callers;
+using Sunra.Emulator;
+
+namespace Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// The gateway as it is deployed, on loopback: a real redis-server, replicas of the published
+/// gateway (<c>dotnet Gateway.dll</c>, as the container runs it) and nginx in front, with the
+/// emulator as Sunra.
+/// </summary>
+public sealed class ReplicaSet : IAsyncDisposable
+{
+    /// <summary>A caller with a daily quota of 3, to show that limits are counted across replicas.</summary>
+    public const string QuotaCallerKey = "quota-key-5d4c3b2a19081726354453627180919a";
+
+    private readonly string _gatewayDll;
+    private readonly Dictionary<string, string?> _environment;
+
+    private ReplicaSet(string gatewayDll, RedisServer redis, EmulatorServer sunra, GatewayProcess[] replicas, NginxBalancer balancer, Dictionary<string, string?> environment)
+    {
+        _gatewayDll = gatewayDll;
+        Redis = redis;
+        Sunra = sunra;
+        Replicas = replicas;
+        Balancer = balancer;
+        _environment = environment;
+    }
+
+    public RedisServer Redis { get; }
+
+    public EmulatorServer Sunra { get; }
+
+    public GatewayProcess[] Replicas { get; }
+
+    public NginxBalancer Balancer { get; }
+
+    public static async Task<ReplicaSet> StartAsync(int replicas, Action<EmulatorOptions>? emulator, CancellationToken cancellationToken)
+    {
+        var gatewayDll = await PublishedGateway.PathAsync(cancellationToken);
+        var redis = await RedisServer.StartNewAsync(cancellationToken);
+        var sunra = await EmulatorServer.StartAsync(options =>
+        {
+            options.ApiKey = GatewayFactory.SunraKey;
+            emulator?.Invoke(options);
+        });
+        var environment = new Dictionary<string, string?>
+        {
+            ["SUNRA_KEY"] = GatewayFactory.SunraKey,
+            ["Sunra__BaseUrl"] = sunra.BaseUrl.ToString(),
+            ["Sunra__TimeoutSeconds"] = "3",
+            ["Sunra__StatusPollIntervalSeconds"] = "0.1",
+            ["ConnectionStrings__Redis"] = redis.ConnectionString,
+            ["Gateway__Clients__orders__KeySha256"] = CallerDirectory.HashOf(GatewayFactory.OrdersKey),
+            ["Gateway__Clients__billing__KeySha256"] = CallerDirectory.HashOf(GatewayFactory.BillingKey),
+            ["Gateway__Clients__quota__KeySha256"] = CallerDirectory.HashOf(QuotaCallerKey),
+            ["Gateway__Clients__quota__DailySubmitQuota"] = "3",
+            ["Gateway__Defaults__SubmitsPerMinute"] = "100000",
+            ["Gateway__Defaults__ReadsPerMinute"] = "100000",
+            ["Gateway__Defaults__DailySubmitQuota"] = "100000",
+        };
+
+        var started = Enumerable.Range(0, replicas).Select(_ => GatewayProcess.Start(gatewayDll, [], environment)).ToArray();
+        await Task.WhenAll(started.Select(replica => replica.WaitUntilReadyAsync(cancellationToken)));
+        var balancer = await NginxBalancer.StartAsync([.. started.Select(replica => replica.Address)], cancellationToken);
+        return new ReplicaSet(gatewayDll, redis, sunra, started, balancer, environment);
+    }
+
+    /// <summary>Starts replica <paramref name="index"/> again, on its old port, after it died.</summary>
+    public async Task RestartAsync(int index, CancellationToken cancellationToken)
+    {
+        var old = Replicas[index];
+        await old.DisposeAsync();
+        Replicas[index] = GatewayProcess.Start(_gatewayDll, [], _environment, old.Port);
+        await Replicas[index].WaitUntilReadyAsync(cancellationToken);
+    }
+
+    /// <summary>A client of this replica (or of the load balancer when null), as the caller with this key.</summary>
+    public HttpClient Client(GatewayProcess? replica, string key = GatewayFactory.OrdersKey)
+    {
+        var client = new HttpClient { BaseAddress = replica?.Address ?? Balancer.Address, Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Add(CallerKeyAuthentication.Header, key);
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Balancer.DisposeAsync();
+        foreach (var replica in Replicas)
+        {
+            await replica.DisposeAsync();
+        }
+
+        await Sunra.DisposeAsync();
+        await Redis.DisposeAsync();
+    }
+}
