@@ -49,6 +49,9 @@ public sealed class EmulatorScript
         }
     }
 
+    /// <summary>Drops every fault not yet used.</summary>
+    public void Clear() => _faults.Clear();
+
     internal Fault? Next(SunraOperation operation) =>
         _faults.TryGetValue(operation, out var queue) && queue.TryDequeue(out var fault) ? fault : null;
 }

@@ -20,7 +20,7 @@ public static class PublishedGateway
     /// <exception cref="InvalidOperationException"><c>dotnet publish</c> failed; the message has its output.</exception>
     public static async Task<string> PathAsync(CancellationToken cancellationToken)
     {
-        var root = RepositoryRoot();
+        var root = RepositoryRoot;
         var output = Path.Combine(root, "artifacts", "publish", "Gateway");
         var gateway = Path.Combine(output, "Gateway.dll");
         if (File.Exists(gateway))
@@ -87,7 +87,9 @@ public static class PublishedGateway
     }
 
     /// <summary>The directory holding <c>Gateway.sln</c>, above the test binaries.</summary>
-    private static string RepositoryRoot()
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    private static string FindRepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
