@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
@@ -82,9 +83,13 @@ public static class RemixApi
         return app;
     }
 
+    private const string IdempotencyKeyDescription =
+        "Optional, 1 to 255 visible ASCII characters (e.g. a UUID). Repeating a submit with the same key and body within 24 hours " +
+        "answers the original request_id instead of buying another remix; the same key with another body is a 422.";
+
     internal static Task<Results<Accepted<RemixAccepted>, ProblemHttpResult>> Submit(
         RemixRequest request,
-        [FromHeader(Name = RemixSubmissions.IdempotencyKeyHeader)] string? idempotencyKey,
+        [FromHeader(Name = RemixSubmissions.IdempotencyKeyHeader), Description(IdempotencyKeyDescription)] string? idempotencyKey,
         RemixSubmissions submissions,
         HttpContext http) =>
         submissions.SubmitAsync(request, http.User.Identity!.Name!, idempotencyKey, http);

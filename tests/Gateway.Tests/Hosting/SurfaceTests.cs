@@ -111,6 +111,19 @@ public sealed class SurfaceTests : GatewayTest
     }
 
     [Fact]
+    public async Task The_submit_documents_its_Idempotency_Key_header_and_its_409_and_503()
+    {
+        var submit = (await DocumentAsync()).GetProperty("paths").GetProperty("/remix").GetProperty("post");
+
+        var header = Assert.Single(submit.GetProperty("parameters").EnumerateArray(), p => p.GetProperty("name").GetString() == "Idempotency-Key");
+        Assert.Equal("header", header.GetProperty("in").GetString());
+        Assert.False(header.TryGetProperty("required", out var required) && required.GetBoolean());
+        Assert.Contains("request_id", header.GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.True(submit.GetProperty("responses").TryGetProperty("409", out _));
+        Assert.True(submit.GetProperty("responses").TryGetProperty("503", out _));
+    }
+
+    [Fact]
     public async Task An_unknown_route_is_a_404_problem()
     {
         using var response = await Client.GetAsync("/nothing/here", Cancellation);
