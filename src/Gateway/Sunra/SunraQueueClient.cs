@@ -247,7 +247,11 @@ internal sealed partial class SunraQueueClient(ISunraQueueApi api, SunraKeyRedac
                 StatusCodes.Status502BadGateway,
                 ProblemTypes.UpstreamError,
                 "Sunra failed",
-                message is null ? $"Sunra answered {status}." : $"Sunra answered {status}: {message}"),
+                message is null ? $"Sunra answered {status}." : $"Sunra answered {status}: {message}")
+            {
+                // A failing Sunra that says when to come back (a 503 with Retry-After) is heard.
+                RetryAfter = SunraResilience.RequestedWait(response.Headers) is not null ? RetryAfterOf(response) : null,
+            },
         };
     }
 
@@ -297,33 +301,7 @@ internal sealed partial class SunraQueueClient(ISunraQueueApi api, SunraKeyRedac
 
     // Sunra's wait, kept between a second and an hour whatever it says.
     private static TimeSpan RetryAfterOf(IApiResponse response) =>
-        TimeSpan.FromSeconds(Math.Clamp(RequestedWait(response).TotalSeconds, 1, 3600));
-
-    private static TimeSpan RequestedWait(IApiResponse response)
-    {
-        if (response.Headers?.RetryAfter is { } retryAfter)
-        {
-            if (retryAfter.Delta is { } delta)
-            {
-                return delta;
-            }
-
-            if (retryAfter.Date is { } date)
-            {
-                return date - DateTimeOffset.UtcNow;
-            }
-        }
-
-        // x-ratelimit-reset is seconds until the window resets, or an epoch time in seconds.
-        if (response.Headers is { } headers && headers.TryGetValues("x-ratelimit-reset", out var values)
-            && double.TryParse(values.FirstOrDefault(), NumberStyles.Float, CultureInfo.InvariantCulture, out var reset))
-        {
-            var wait = reset > 1_000_000_000 ? reset - DateTimeOffset.UtcNow.ToUnixTimeSeconds() : reset;
-            return TimeSpan.FromSeconds(wait);
-        }
-
-        return TimeSpan.FromSeconds(1);
-    }
+        TimeSpan.FromSeconds(Math.Clamp((SunraResilience.RequestedWait(response.Headers) ?? TimeSpan.FromSeconds(1)).TotalSeconds, 1, 3600));
 
     private RemixStatus? ToRemixStatus(string requestId, SunraQueueStatus status)
     {

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Net;
+using System.Net.Http.Headers;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -11,8 +13,9 @@ namespace Gateway.Sunra;
 /// How the Sunra client survives a failing Sunra (Microsoft.Extensions.Http.Resilience):
 /// <list type="bullet">
 /// <item>reads and cancels are retried twice, with jittered exponential backoff, on 408, 429, 5xx and
-/// failed connections: three tries, as Sunra's own clients make. A Retry-After of Sunra's is honoured;
-/// one longer than two seconds is passed on to the caller instead of waited out;</item>
+/// failed connections: three tries, as Sunra's own clients make. The wait Sunra asks for
+/// (Retry-After or x-ratelimit-reset) is honoured; one longer than two seconds is passed on to the
+/// caller instead of waited out;</item>
 /// <item>a submit (the only POST) is never retried: each accepted submit is a paid remix;</item>
 /// <item>each attempt may take <c>Sunra:TimeoutSeconds</c>; a timed-out attempt is not retried, so a
 /// hung Sunra costs the caller about that long before its 504;</item>
@@ -36,7 +39,8 @@ internal sealed class SunraResilience(IOptions<SunraOptions> options)
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = TimeSpan.FromMilliseconds(200),
-                ShouldRetryAfterHeader = true,
+                DelayGenerator = args => ValueTask.FromResult(
+                    args.Outcome.Result is { } response && RequestedWait(response.Headers) is { } wait && wait > TimeSpan.Zero ? wait : (TimeSpan?)null),
                 ShouldHandle = args => ValueTask.FromResult(IsRetryable(args.Context, args.Outcome)),
             })
             .AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
@@ -60,7 +64,7 @@ internal sealed class SunraResilience(IOptions<SunraOptions> options)
         return outcome switch
         {
             { Exception: HttpRequestException } => true,
-            { Result: { } response } when WaitOf(response) > LongestRetryWait => false,
+            { Result: { } response } when RequestedWait(response.Headers) > LongestRetryWait => false,
             { Result: { } response } => response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500,
             _ => false,
         };
@@ -74,10 +78,23 @@ internal sealed class SunraResilience(IOptions<SunraOptions> options)
         _ => false,
     };
 
-    private static TimeSpan WaitOf(HttpResponseMessage response) => response.Headers.RetryAfter switch
+    /// <summary>
+    /// The wait Sunra asks for: <c>Retry-After</c> (seconds or a date), else <c>x-ratelimit-reset</c>
+    /// (seconds until the window resets, or an epoch time in seconds); null when it names none.
+    /// </summary>
+    internal static TimeSpan? RequestedWait(HttpResponseHeaders? headers)
     {
-        { Delta: { } delta } => delta,
-        { Date: { } date } => date - DateTimeOffset.UtcNow,
-        _ => TimeSpan.Zero,
-    };
+        if (headers?.RetryAfter is { } retryAfter)
+        {
+            return retryAfter.Delta ?? retryAfter.Date - DateTimeOffset.UtcNow;
+        }
+
+        if (headers is not null && headers.TryGetValues("x-ratelimit-reset", out var values)
+            && double.TryParse(values.FirstOrDefault(), NumberStyles.Float, CultureInfo.InvariantCulture, out var reset))
+        {
+            return TimeSpan.FromSeconds(reset > 1_000_000_000 ? reset - DateTimeOffset.UtcNow.ToUnixTimeSeconds() : reset);
+        }
+
+        return null;
+    }
 }
