@@ -4,6 +4,7 @@ using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using Gateway.Callers;
 using Gateway.Hosting;
+using Gateway.State;
 using Gateway.Sunra;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -18,6 +19,14 @@ public static class RemixApi
     {
         builder.Services.AddScoped<RemixSubmissions>();
         builder.Services.AddScoped<RemixStatuses>();
+
+        // On SIGTERM a submit already at Sunra is answered and recorded: the host waits for it. The
+        // setting is read raw, as the host is built before SunraOptions is validated (at start).
+        var timeout = int.TryParse(builder.Configuration[$"{SunraOptions.Section}:{nameof(SunraOptions.TimeoutSeconds)}"], out var seconds)
+            ? seconds
+            : new SunraOptions().TimeoutSeconds;
+        var submit = TimeSpan.FromSeconds(timeout) + RemixSubmissions.RecordingTime + TimeSpan.FromSeconds(5);
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = host.ShutdownTimeout > submit ? host.ShutdownTimeout : submit);
         return builder;
     }
 
@@ -39,7 +48,7 @@ public static class RemixApi
             .WithDescription(
                 "Validates the request against the model card (video_id at least 1 character; prompt 1 to 5000 Unicode code points), " +
                 "then submits it to Sunra's queue once. Answers 202 with the request_id and the gateway's URLs to follow it. " +
-                "With an Idempotency-Key, a repeat of the same request within 24 hours answers the original request_id " +
+                "With an Idempotency-Key, a repeat of the same request within " + IdempotencyRecords.RetentionText + " answers the original request_id " +
                 "(with Idempotent-Replayed: true) instead of buying another remix.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -84,8 +93,8 @@ public static class RemixApi
     }
 
     private const string IdempotencyKeyDescription =
-        "Optional, 1 to 255 visible ASCII characters (e.g. a UUID). Repeating a submit with the same key and body within 24 hours " +
-        "answers the original request_id instead of buying another remix; the same key with another body is a 422.";
+        "Optional, 1 to 255 visible ASCII characters (e.g. a UUID). Repeating a submit with the same key and body within " +
+        IdempotencyRecords.RetentionText + " answers the original request_id instead of buying another remix; the same key with another body is a 422.";
 
     internal static Task<Results<Accepted<RemixAccepted>, ProblemHttpResult>> Submit(
         RemixRequest request,

@@ -21,8 +21,8 @@ internal sealed partial class RemixSubmissions(
     RemixOwners owners,
     IdempotencyRecords idempotency,
     SubmitQuota quota,
+    RecordKeeper keeper,
     IOptions<SunraOptions> options,
-    TimeProvider clock,
     ILogger<RemixSubmissions> logger)
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
@@ -32,11 +32,8 @@ internal sealed partial class RemixSubmissions(
 
     public const int MaxIdempotencyKeyLength = 255;
 
-    // Time for the records around a submit, beyond the submit's own timeout.
-    private static readonly TimeSpan RecordingTime = TimeSpan.FromSeconds(10);
-
-    // After Sunra answered, the records are retried this often before the operators are told.
-    private const int RecordAttempts = 5;
+    /// <summary>Time for the records after a submit, beyond the submit's own timeout.</summary>
+    internal static readonly TimeSpan RecordingTime = TimeSpan.FromSeconds(10);
 
     public async Task<Results<Accepted<RemixAccepted>, ProblemHttpResult>> SubmitAsync(
         RemixRequest request, string caller, string? idempotencyKey, HttpContext http)
@@ -72,18 +69,10 @@ internal sealed partial class RemixSubmissions(
     private async Task<Results<Accepted<RemixAccepted>, ProblemHttpResult>> BuyAsync(
         RemixRequest request, string caller, IdempotencyClaim? claim, HttpContext http)
     {
-        var permit = await quota.TakeAsync(caller);
-        if (!permit.Acquired)
+        var (permit, sent, refusal) = await PrepareAsync(caller, claim);
+        if (refusal is not null)
         {
-            await ReleaseAsync(claim);
-            return SubmitQuota.Exhausted(permit).ToResult(http);
-        }
-
-        IdempotencyClaim? sent = null;
-        if (claim is not null && (sent = await idempotency.MarkSentAsync(claim)) is null)
-        {
-            await quota.GiveBackAsync(permit);
-            return IdempotencyKeyInUse.ToResult(http);
+            return refusal.ToResult(http);
         }
 
         // Not the caller's RequestAborted: once the submit is sent, Sunra may accept (and charge for)
@@ -94,57 +83,87 @@ internal sealed partial class RemixSubmissions(
         {
             if (accepted.MayHaveSucceeded)
             {
-                await SettleAsync("mark an idempotency key's outcome unknown", () => sent is null ? Task.CompletedTask : idempotency.MarkUnknownAsync(sent));
+                // The permit stays spent: Sunra may have charged for the remix.
+                await KeepAsync("mark an idempotency key's outcome unknown", sent, idempotency.MarkUnknownAsync);
             }
             else
             {
-                await SettleAsync("give back a quota permit", () => quota.GiveBackAsync(permit));
-                await SettleAsync("release an idempotency key", () => sent is null ? Task.CompletedTask : idempotency.ReleaseAsync(sent));
+                await keeper.WriteAsync("give back a quota permit", () => quota.GiveBackAsync(permit));
+                await KeepAsync("release an idempotency key", sent, idempotency.ReleaseAsync);
             }
 
             return accepted.Problem.ToResult(http);
         }
 
         var remix = accepted.Value;
-        await SettleAsync($"record remix {remix.RequestId} as {caller}'s", () => owners.RecordAsync(remix.RequestId, caller));
-        if (sent is not null)
-        {
-            var answer = JsonSerializer.Serialize(remix, RemixJsonContext.Default.RemixAccepted);
-            await SettleAsync($"keep the answer for remix {remix.RequestId}", () => idempotency.CompleteAsync(sent, answer));
-        }
-
+        await keeper.WriteAsync($"record remix {remix.RequestId} as {caller}'s", () => owners.RecordAsync(remix.RequestId, caller));
+        var answer = JsonSerializer.Serialize(remix, RemixJsonContext.Default.RemixAccepted);
+        await KeepAsync($"keep remix {remix.RequestId} as the answer to {caller}'s idempotency key", sent, held => idempotency.CompleteAsync(held, answer));
         return TypedResults.Accepted(RemixLinks.Result(remix.RequestId), remix);
     }
 
-    private Task ReleaseAsync(IdempotencyClaim? claim) =>
-        claim is null ? Task.CompletedTask : SettleAsync("release an idempotency key", () => idempotency.ReleaseAsync(claim));
-
-    // After Sunra was called, a record that cannot be written must not turn into an error answer:
-    // the caller would retry and buy again. It is retried for a few seconds, then the operators are
-    // told exactly what to restore.
-    private async Task SettleAsync(string what, Func<Task> write)
+    // Before anything is sent: the quota permit, then the mark that the submit is on its way. What
+    // stops the request here has bought nothing, so what it took is given back, even when the store
+    // went away on the way (then as far as it can be: a claim left behind frees itself after its lease).
+    private async Task<(WindowPermit Permit, IdempotencyClaim? Sent, GatewayProblem? Refusal)> PrepareAsync(string caller, IdempotencyClaim? claim)
     {
-        var wait = TimeSpan.FromMilliseconds(100);
-        for (var attempt = 1; ; attempt++)
+        WindowPermit permit = default;
+        try
         {
-            try
+            permit = await quota.TakeAsync(caller);
+            if (!permit.Acquired)
             {
-                await write();
-                return;
+                await ReleaseAsync(claim);
+                return (permit, null, SubmitQuota.Exhausted(permit));
             }
-            catch (StateStoreUnavailableException e) when (attempt < RecordAttempts)
+
+            if (claim is null)
             {
-                LogRetrying(what, e.InnerException?.Message ?? e.Message);
-                await Task.Delay(wait, clock);
-                wait *= 3;
+                return (permit, null, null);
             }
-            catch (StateStoreUnavailableException e)
+
+            if (await idempotency.MarkSentAsync(claim) is { } sent)
             {
-                LogLost(what, e.InnerException?.Message ?? e.Message);
-                return;
+                return (permit, sent, null);
             }
+
+            await quota.GiveBackAsync(permit);
+            return (permit, null, IdempotencyKeyInUse);
+        }
+        catch (StateStoreUnavailableException)
+        {
+            await BestEffortAsync(() => quota.GiveBackAsync(permit));
+            await BestEffortAsync(() => ReleaseAsync(claim));
+            throw;
         }
     }
+
+    private Task ReleaseAsync(IdempotencyClaim? claim) => claim is null ? Task.CompletedTask : idempotency.ReleaseAsync(claim);
+
+    private static async Task BestEffortAsync(Func<Task> write)
+    {
+        try
+        {
+            await write();
+        }
+        catch (StateStoreUnavailableException)
+        {
+            // The store is away; the 503 that follows says so.
+        }
+    }
+
+    // A change to a claim is made only while this request still holds it; if another took it over
+    // meanwhile (after the lease ran out), that is worth knowing but changes nothing for this caller.
+    private Task KeepAsync(string what, IdempotencyClaim? sent, Func<IdempotencyClaim, Task<bool>> change) =>
+        sent is null
+            ? Task.CompletedTask
+            : keeper.WriteAsync(what, async () =>
+            {
+                if (!await change(sent))
+                {
+                    LogClaimChanged(what);
+                }
+            });
 
     /// <summary>What makes two submits the same: the fields sent to Sunra, and nothing else.</summary>
     internal static string Fingerprint(RemixRequest request)
@@ -185,9 +204,6 @@ internal sealed partial class RemixSubmissions(
         "Another request holds this Idempotency-Key",
         "Another request with this Idempotency-Key took it over while this one waited. Nothing was submitted by this request; send it again to get that request's answer.");
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not {What} yet: {Reason}; trying again")]
-    private partial void LogRetrying(string what, string reason);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not {What}: {Reason}. Sunra was called; the record must be restored by hand")]
-    private partial void LogLost(string what, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not {What}: another request holds the idempotency key now")]
+    private partial void LogClaimChanged(string what);
 }

@@ -34,14 +34,20 @@ public sealed record IdempotencyClaim(ClaimOutcome Outcome, string StoreKey, str
 public sealed class IdempotencyRecords(IStateStore store, TimeProvider clock)
 {
     /// <summary>How long a key is remembered after its first use.</summary>
-    public static readonly TimeSpan Retention = TimeSpan.FromHours(24);
+    public static readonly TimeSpan Retention = TimeSpan.FromHours(RetentionHours);
+
+    /// <summary><see cref="Retention"/> in words, for documentation.</summary>
+    public const string RetentionText = "24 hours";
+
+    private const int RetentionHours = 24;
 
     private static readonly TimeSpan FirstWait = TimeSpan.FromMilliseconds(25);
     private static readonly TimeSpan LongestWait = TimeSpan.FromMilliseconds(400);
 
     /// <summary>
-    /// Claims the key for this request, or waits while another request holds it for up to
-    /// <paramref name="lease"/> from its claim, and says what it found.
+    /// Claims the key for this request, or waits while another request holds it, for up to
+    /// <paramref name="lease"/> from the moment that request sent its submit (or claimed the key, if
+    /// it has not sent it), and says what it found.
     /// </summary>
     public async Task<IdempotencyClaim> ClaimAsync(string caller, string key, string fingerprint, TimeSpan lease, CancellationToken cancellationToken)
     {
@@ -60,7 +66,12 @@ public sealed class IdempotencyRecords(IStateStore store, TimeProvider clock)
                 continue;
             }
 
-            var held = Deserialize(existing);
+            // A record this version cannot read is treated as the worst case: nobody can say what it bought.
+            if (TryDeserialize(existing) is not { } held)
+            {
+                return new IdempotencyClaim(ClaimOutcome.Unknown, storeKey);
+            }
+
             if (held.Fingerprint != fingerprint)
             {
                 return new IdempotencyClaim(ClaimOutcome.Mismatch, storeKey);
@@ -71,13 +82,15 @@ public sealed class IdempotencyRecords(IStateStore store, TimeProvider clock)
                 return new IdempotencyClaim(ClaimOutcome.Replay, storeKey, Answer: answer);
             }
 
-            if (held.OutcomeUnknown || (held.Sent && clock.GetUtcNow() - held.ClaimedAt > lease))
+            // The lease runs from the moment the submit was sent, or else from the claim.
+            var expired = clock.GetUtcNow() - (held.SentAt ?? held.ClaimedAt) > lease;
+            if (held.OutcomeUnknown || (held.SentAt is not null && expired))
             {
                 return new IdempotencyClaim(ClaimOutcome.Unknown, storeKey);
             }
 
             // Its holder went away before sending anything to Sunra: the key is free to take over.
-            if (clock.GetUtcNow() - held.ClaimedAt > lease && await store.ReplaceAsync(storeKey, existing, mine, Retention))
+            if (expired && await store.ReplaceAsync(storeKey, existing, mine, Retention))
             {
                 return new IdempotencyClaim(ClaimOutcome.Claimed, storeKey, mine);
             }
@@ -94,7 +107,7 @@ public sealed class IdempotencyRecords(IStateStore store, TimeProvider clock)
     /// </summary>
     public async Task<IdempotencyClaim?> MarkSentAsync(IdempotencyClaim claim)
     {
-        var sent = Serialize(Deserialize(claim.Held!) with { Sent = true });
+        var sent = Serialize(Deserialize(claim.Held!) with { SentAt = clock.GetUtcNow() });
         return await store.ReplaceAsync(claim.StoreKey, claim.Held!, sent, Retention) ? claim with { Held = sent } : null;
     }
 
@@ -118,7 +131,19 @@ public sealed class IdempotencyRecords(IStateStore store, TimeProvider clock)
 
     private static Held Deserialize(string json) => JsonSerializer.Deserialize(json, StateJsonContext.Default.Held)!;
 
-    internal sealed record Held(string Fingerprint, string Token, DateTimeOffset ClaimedAt, bool Sent = false, string? Answer = null, bool OutcomeUnknown = false);
+    private static Held? TryDeserialize(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, StateJsonContext.Default.Held);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    internal sealed record Held(string Fingerprint, string Token, DateTimeOffset ClaimedAt, DateTimeOffset? SentAt = null, string? Answer = null, bool OutcomeUnknown = false);
 }
 
 [JsonSerializable(typeof(IdempotencyRecords.Held))]

@@ -63,6 +63,7 @@ public sealed class InMemoryStateStore(TimeProvider clock) : IStateStore
 
     public Task<long> IncrementAsync(string key, long amount, TimeSpan timeToLive)
     {
+        SweepNow();
         while (true)
         {
             if (TryGetLive(key, out var current))

@@ -22,6 +22,8 @@ public static class StateExtensions
         services.AddExceptionHandler<StateStoreUnavailableHandler>();
         services.AddSingleton<RemixOwners>();
         services.AddSingleton<IdempotencyRecords>();
+        services.AddSingleton<RecordKeeper>();
+        services.AddHostedService(provider => provider.GetRequiredService<RecordKeeper>());
         services.AddHealthChecks().AddCheck<StateStoreHealthCheck>("state", tags: [HealthExtensions.Ready]);
 
         var redis = builder.Configuration.GetConnectionString(StateOptions.RedisConnectionName);

@@ -41,6 +41,9 @@ internal sealed partial class SunraQueueClient(ISunraQueueApi api, SunraKeyRedac
 
     private const int MaxRelayedMessageLength = 500;
 
+    private const string OutcomeUnknown =
+        "Sunra may still have accepted (and charged for) the remix, so the gateway will not submit it again under the same Idempotency-Key.";
+
     private enum Operation
     {
         Submit,
@@ -133,7 +136,7 @@ internal sealed partial class SunraQueueClient(ISunraQueueApi api, SunraKeyRedac
                         StatusCodes.Status502BadGateway,
                         ProblemTypes.UpstreamError,
                         "Sunra gave an answer the gateway cannot read",
-                        "Sunra answered the submit, but not in the shape of its queue protocol: it may have accepted the remix. The operators have been told."),
+                        "Sunra answered the submit, but not in the shape of its queue protocol. The operators have been told."),
                     reachedSunra: true);
             }
 
@@ -147,22 +150,31 @@ internal sealed partial class SunraQueueClient(ISunraQueueApi api, SunraKeyRedac
                     "Sunra answered, but not in the shape of its queue protocol.");
             }
 
-            // Sunra's own clients retry 408 and 5xx because the remix may have been queued anyway.
+            // A 408 or 5xx may come after Sunra queued the remix (its own clients' retries of these
+            // are how videos get bought twice), so such a submit may have been sold.
             var status = (int)response.StatusCode!.Value;
             return Failure<T>(operation, Translate(operation, requestId, response), reachedSunra: status is 408 or >= 500);
         }
     }
 
+    // A failed submit that may have been sold says so, whatever the failure: the caller must not
+    // take the problem for a refusal and submit again as if nothing had been bought.
     private static Upstream<T> Failure<T>(Operation operation, GatewayProblem problem, bool reachedSunra)
         where T : class =>
-        new(null, problem, MayHaveSucceeded: operation == Operation.Submit && reachedSunra);
+        operation == Operation.Submit && reachedSunra
+            ? new(null, problem with { Detail = $"{problem.Detail} {OutcomeUnknown}" }, MayHaveSucceeded: true)
+            : new(null, problem);
 
     // Whether a call that got no answer may still have been read by Sunra: only a call that was never
     // sent (the circuit was open, no connection could be made) certainly was not.
     private static bool Reached(Exception? failure) => failure switch
     {
         BrokenCircuitException => false,
-        HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError } => false,
+        HttpRequestException
+        {
+            HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError
+                or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError,
+        } => false,
         _ => true,
     };
 
@@ -171,7 +183,7 @@ internal sealed partial class SunraQueueClient(ISunraQueueApi api, SunraKeyRedac
     private GatewayProblem TransportProblem(Operation operation, Exception? failure, bool reached, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        if (failure is BrokenCircuitException)
+        if (failure is BrokenCircuitException broken)
         {
             LogCircuitOpen(operation);
             return new GatewayProblem(
@@ -180,7 +192,7 @@ internal sealed partial class SunraQueueClient(ISunraQueueApi api, SunraKeyRedac
                 "Sunra is failing",
                 "Sunra failed too often just now, so the gateway stopped calling it for a short while. Nothing was sent to Sunra. Try again after the Retry-After delay.")
             {
-                RetryAfter = circuit.BreakDuration,
+                RetryAfter = broken.RetryAfter ?? circuit.BreakDuration,
             };
         }
 
@@ -192,7 +204,7 @@ internal sealed partial class SunraQueueClient(ISunraQueueApi api, SunraKeyRedac
                 ProblemTypes.UpstreamTimeout,
                 "Sunra did not answer in time",
                 operation == Operation.Submit
-                    ? "Sunra did not answer the submit in time. It may still have accepted the remix."
+                    ? "Sunra did not answer the submit in time."
                     : "Sunra did not answer in time. Try again.");
         }
 
@@ -202,7 +214,7 @@ internal sealed partial class SunraQueueClient(ISunraQueueApi api, SunraKeyRedac
             ProblemTypes.UpstreamUnreachable,
             "Sunra could not be reached",
             operation == Operation.Submit && reached
-                ? "The connection to Sunra failed before its answer arrived: Sunra may have accepted the remix. Retry with the same Idempotency-Key to be safe."
+                ? "The connection to Sunra failed before its answer arrived."
                 : "The gateway could not complete the call to Sunra. Try again.");
     }
 

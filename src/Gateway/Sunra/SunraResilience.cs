@@ -56,7 +56,8 @@ internal sealed class SunraResilience(IOptions<SunraOptions> options)
 
     private static bool IsRetryable(ResilienceContext context, Outcome<HttpResponseMessage> outcome)
     {
-        if (context.GetRequestMessage()?.Method == HttpMethod.Post)
+        // A call whose method cannot be told is treated as a submit: never retried.
+        if (context.GetRequestMessage()?.Method is not { } method || method == HttpMethod.Post)
         {
             return false;
         }

@@ -73,6 +73,27 @@ public sealed class RedisOutageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_remix_Sunra_accepts_while_Redis_goes_away_is_answered_202_and_recorded_when_Redis_returns()
+    {
+        _sunra.Script.Enqueue(SunraOperation.Submit, new Fault(200) { Process = true, Delay = TimeSpan.FromSeconds(1) });
+        var submit = _client.PostAsync("/remix", Http.Json(Http.Remix("v", "bought during the outage")), Cancellation);
+        await EventuallyAsync(() => Task.FromResult(_sunra.Calls.Count == 1));
+        await _redis.StopAsync();
+
+        using var accepted = await submit;
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var id = (await accepted.ReadJsonAsync()).GetProperty("request_id").GetString()!;
+
+        await _redis.StartAsync(Cancellation);
+        await EventuallyAsync(async () =>
+        {
+            using var status = await _client.GetAsync($"/remix/{id}/status", Cancellation);
+            return status.StatusCode == HttpStatusCode.OK;
+        });
+        Assert.Contains(_gateway.Logs.Events, e => e.RenderMessage().Contains($"record remix {id}", StringComparison.Ordinal) && e.RenderMessage().StartsWith("Wrote", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_gateway_started_while_Redis_is_away_starts_unready_and_becomes_ready_when_it_returns()
     {
         await _redis.StopAsync();

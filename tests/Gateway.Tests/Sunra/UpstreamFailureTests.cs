@@ -23,6 +23,7 @@ public sealed class UpstreamFailureTests() : GatewayTest(
 
         var problem = await response.AssertProblemAsync(502, "/problems/upstream-error");
         Assert.Contains("Something broke", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("may still have accepted", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(1, Sunra.Calls.Count);
         Assert.Equal(0, Sunra.Requests.Count);
     }
