@@ -38,7 +38,9 @@ public static class StateExtensions
         var configuration = ConfigurationOptions.Parse(redis);
         configuration.AbortOnConnectFail = false;
         configuration.BacklogPolicy = BacklogPolicy.FailFast;
-        services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(configuration));
+        services.AddSingleton(new RedisConnection(configuration));
+        services.AddHostedService(provider => provider.GetRequiredService<RedisConnection>());
+        services.AddSingleton(provider => provider.GetRequiredService<RedisConnection>().Multiplexer);
         services.AddSingleton<IStateStore, RedisStateStore>();
         return builder;
     }
