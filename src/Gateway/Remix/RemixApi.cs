@@ -19,6 +19,7 @@ public static class RemixApi
     {
         builder.Services.AddScoped<RemixSubmissions>();
         builder.Services.AddScoped<RemixStatuses>();
+        builder.Services.AddSingleton<StatusFlights>();
 
         // On SIGTERM a submit already at Sunra is answered and recorded: the host waits for it. The
         // setting is read raw, as the host is built before SunraOptions is validated (at start).
@@ -111,7 +112,7 @@ public static class RemixApi
     }
 
     internal static async Task<Results<Ok<RemixResult>, Accepted<RemixStatus>, ProblemHttpResult>> GetResult(
-        [FromRoute(Name = "request_id"), RequestId] string requestId, RemixStatuses statuses, SunraQueueClient sunra, IOptions<SunraOptions> options, HttpContext http)
+        [FromRoute(Name = "request_id"), RequestId] string requestId, RemixStatuses statuses, IOptions<SunraOptions> options, HttpContext http)
     {
         var status = await statuses.GetAsync(requestId, logs: false, http.RequestAborted);
         if (status.Failed)
@@ -130,7 +131,7 @@ public static class RemixApi
                 return RemixProblems.GenerationFailed(failed.Error).ToResult(http);
         }
 
-        var result = await sunra.GetResultAsync(requestId, http.RequestAborted);
+        var result = await statuses.GetResultAsync(requestId, http.RequestAborted);
         return result.Failed ? result.Problem.ToResult(http) : TypedResults.Ok(result.Value);
     }
 

@@ -1,41 +1,110 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Gateway.State;
 using Gateway.Sunra;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Remix;
 
 /// <summary>
-/// A remix's status: from the state store once it is final (COMPLETED or CANCELED never change, so
-/// any replica answers those without asking Sunra), from Sunra before that.
+/// A remix's status and result, coalesced so that Sunra sees about one status call per poll interval
+/// per remix however many callers poll or watch it:
+/// <list type="bullet">
+/// <item>a status is kept in the state store for <c>Sunra:StatusPollIntervalSeconds</c>, so every
+/// replica answers from it meanwhile;</item>
+/// <item>on a miss, one call to Sunra per remix is in flight on a replica (single flight): every
+/// request that misses meanwhile waits for that call's answer;</item>
+/// <item>a final status (COMPLETED, CANCELED) and the result are kept as long as the remix's owner
+/// record: once done, reads no longer reach Sunra.</item>
+/// </list>
+/// A status with logs is asked of Sunra each time: logs are not kept.
 /// </summary>
-internal sealed class RemixStatuses(SunraQueueClient sunra, IStateStore store)
+internal sealed class RemixStatuses(SunraQueueClient sunra, StatusFlights flights, IStateStore store)
 {
-    /// <summary>How long a final status is kept.</summary>
-    public static readonly TimeSpan Retention = TimeSpan.FromDays(1);
-
     public async Task<Upstream<RemixStatus>> GetAsync(string requestId, bool logs, CancellationToken cancellationToken)
     {
-        // Logs are not kept: a caller that asks for them is asking Sunra.
-        if (!logs && await CachedAsync(requestId) is { } cached)
+        if (logs)
         {
-            return cached;
+            return await sunra.GetStatusAsync(requestId, logs: true, cancellationToken);
         }
 
-        var status = await sunra.GetStatusAsync(requestId, logs, cancellationToken);
-        if (!status.Failed && status.Value.Status is RemixState.Completed or RemixState.Canceled)
-        {
-            await KeepAsync(status.Value with { Logs = null });
-        }
-
-        return status;
+        return await store.TryGetAsync(StatusKey(requestId), RemixJsonContext.Default.RemixStatus) is { } kept
+            ? kept
+            : await flights.FetchAsync(requestId).WaitAsync(cancellationToken);
     }
 
-    // The cache is an optimisation: when the store is away, Sunra is asked and nothing is kept.
-    private async Task<RemixStatus?> CachedAsync(string requestId)
+    public async Task<Upstream<RemixResult>> GetResultAsync(string requestId, CancellationToken cancellationToken)
+    {
+        if (await store.TryGetAsync(ResultKey(requestId), RemixJsonContext.Default.RemixResult) is { } kept)
+        {
+            return kept;
+        }
+
+        var result = await sunra.GetResultAsync(requestId, cancellationToken);
+        if (!result.Failed)
+        {
+            await store.TryKeepAsync(ResultKey(requestId), result.Value, RemixJsonContext.Default.RemixResult, RemixOwners.Retention);
+        }
+
+        return result;
+    }
+
+    internal static string StatusKey(string requestId) => "status:" + requestId;
+
+    private static string ResultKey(string requestId) => "result:" + requestId;
+}
+
+/// <summary>
+/// The status calls to Sunra in flight on this replica, one per remix. A call runs in a scope of its
+/// own and without any caller's cancellation, so that a caller who leaves does not cancel the answer
+/// others are waiting for; its answer is kept in the store before the waiters get it.
+/// </summary>
+internal sealed class StatusFlights(IServiceScopeFactory scopes, IStateStore store, IOptions<SunraOptions> options)
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<Upstream<RemixStatus>>>> _flights = new(StringComparer.Ordinal);
+
+    public Task<Upstream<RemixStatus>> FetchAsync(string requestId)
+    {
+        Lazy<Task<Upstream<RemixStatus>>>? mine = null;
+        mine = new Lazy<Task<Upstream<RemixStatus>>>(() => FlyAsync(requestId, mine!));
+        return _flights.GetOrAdd(requestId, mine).Value;
+    }
+
+    private async Task<Upstream<RemixStatus>> FlyAsync(string requestId, Lazy<Task<Upstream<RemixStatus>>> flight)
     {
         try
         {
-            return await store.GetAsync(Key(requestId)) is { } json ? JsonSerializer.Deserialize(json, RemixJsonContext.Default.RemixStatus) : null;
+            await using var scope = scopes.CreateAsyncScope();
+            var status = await scope.ServiceProvider.GetRequiredService<SunraQueueClient>().GetStatusAsync(requestId, logs: false, CancellationToken.None);
+            if (!status.Failed)
+            {
+                var final = status.Value.Status is RemixState.Completed or RemixState.Canceled;
+                await store.TryKeepAsync(
+                    RemixStatuses.StatusKey(requestId),
+                    status.Value,
+                    RemixJsonContext.Default.RemixStatus,
+                    final ? RemixOwners.Retention : options.Value.StatusPollInterval);
+            }
+
+            return status;
+        }
+        finally
+        {
+            _flights.TryRemove(KeyValuePair.Create(requestId, flight));
+        }
+    }
+}
+
+/// <summary>Kept answers are an optimisation: when the store is away, Sunra is asked and nothing is kept.</summary>
+internal static class KeptAnswers
+{
+    public static async Task<T?> TryGetAsync<T>(this IStateStore store, string key, JsonTypeInfo<T> type)
+        where T : class
+    {
+        try
+        {
+            return await store.GetAsync(key) is { } json ? JsonSerializer.Deserialize(json, type) : null;
         }
         catch (StateStoreUnavailableException)
         {
@@ -43,17 +112,15 @@ internal sealed class RemixStatuses(SunraQueueClient sunra, IStateStore store)
         }
     }
 
-    private async Task KeepAsync(RemixStatus status)
+    public static async Task TryKeepAsync<T>(this IStateStore store, string key, T value, JsonTypeInfo<T> type, TimeSpan timeToLive)
     {
         try
         {
-            await store.SetAsync(Key(status.RequestId), JsonSerializer.Serialize(status, RemixJsonContext.Default.RemixStatus), Retention);
+            await store.SetAsync(key, JsonSerializer.Serialize(value, type), timeToLive);
         }
         catch (StateStoreUnavailableException)
         {
-            // Asked again next time.
+            // Asked of Sunra again next time.
         }
     }
-
-    private static string Key(string requestId) => "status:" + requestId;
 }

@@ -52,7 +52,14 @@ public sealed class StartupTests
     {
         await using var gateway = GatewayProcess.Start(
             ["--sandbox"],
-            new Dictionary<string, string?> { ["Emulator__QueueTime"] = "00:00:00.3", ["Emulator__RunTime"] = "00:00:00.3" });
+            new Dictionary<string, string?>
+            {
+                ["Emulator__QueueTime"] = "00:00:00.3",
+                ["Emulator__RunTime"] = "00:00:00.3",
+
+                // A status is fresh for one poll interval: a shorter one than the run shows every state.
+                ["Sunra__StatusPollIntervalSeconds"] = "0.05",
+            });
         await gateway.WaitUntilReadyAsync(Cancellation);
         using var client = new HttpClient { BaseAddress = gateway.Address };
         client.DefaultRequestHeaders.Add("X-Api-Key", "sandbox-caller-key");

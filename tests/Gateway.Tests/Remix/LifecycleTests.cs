@@ -60,13 +60,13 @@ public sealed class LifecycleTests : GatewayTest
         Assert.Equal(0, queued.GetProperty("queue_position").GetInt32());
         await AssertNotReadyAsync(id, "IN_QUEUE");
 
-        _clock.Advance(Step);
+        await AdvanceAsync(Step);
         var running = await StatusAsync(id);
         Assert.Equal("IN_PROGRESS", running.GetProperty("status").GetString());
         Assert.False(running.TryGetProperty("queue_position", out _));
         await AssertNotReadyAsync(id, "IN_PROGRESS");
 
-        _clock.Advance(Step);
+        await AdvanceAsync(Step);
         var done = await StatusAsync(id);
         Assert.Equal("COMPLETED", done.GetProperty("status").GetString());
         Assert.True(done.GetProperty("success").GetBoolean());
@@ -89,7 +89,7 @@ public sealed class LifecycleTests : GatewayTest
     public async Task The_queue_position_counts_the_remixes_ahead()
     {
         await Client.SubmitAsync();
-        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        await AdvanceAsync(TimeSpan.FromMilliseconds(1));
         var second = await Client.SubmitAsync();
 
         Assert.Equal(1, second.GetProperty("queue_position").GetInt32());
@@ -100,7 +100,7 @@ public sealed class LifecycleTests : GatewayTest
     public async Task Logs_are_in_the_status_only_when_asked_for()
     {
         var id = (await Client.SubmitAsync(videoId: "video_logs")).GetProperty("request_id").GetString()!;
-        _clock.Advance(Step);
+        await AdvanceAsync(Step);
 
         var without = await StatusAsync(id);
         var with = await StatusAsync(id, "?logs=true");
@@ -129,7 +129,7 @@ public sealed class LifecycleTests : GatewayTest
     public async Task Canceling_a_completed_remix_is_a_409_problem_with_Sunras_reason()
     {
         var id = (await Client.SubmitAsync()).GetProperty("request_id").GetString()!;
-        _clock.Advance(Step * 2);
+        await AdvanceAsync(Step * 2);
 
         using var cancel = await Client.PostAsync($"/remix/{id}/cancel", null, Cancellation);
 
@@ -143,7 +143,7 @@ public sealed class LifecycleTests : GatewayTest
     {
         Sunra.Requests.FailNextGeneration("content_policy_violation", "The prompt was flagged by the content policy.");
         var id = (await Client.SubmitAsync()).GetProperty("request_id").GetString()!;
-        _clock.Advance(Step * 2);
+        await AdvanceAsync(Step * 2);
 
         var status = await StatusAsync(id);
         Assert.Equal("COMPLETED", status.GetProperty("status").GetString());
@@ -171,7 +171,7 @@ public sealed class LifecycleTests : GatewayTest
             var status = JsonDocument.Parse(events.Current.Data).RootElement;
             Assert.Equal(id, status.GetProperty("request_id").GetString());
             seen.Add((events.Current.EventId, events.Current.EventType, status.GetProperty("status").GetString()!));
-            _clock.Advance(Step);
+            await AdvanceAsync(Step);
         }
 
         Assert.Equal(
@@ -220,6 +220,13 @@ public sealed class LifecycleTests : GatewayTest
         var problem = await response.AssertProblemAsync(404, "/problems/remix-not-found");
         Assert.Contains("pd_forgotten", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Contains("/v1/queue/requests/pd_forgotten", Assert.Single(Sunra.Calls.All).PathAndQuery, StringComparison.Ordinal);
+    }
+
+    // Sunra's time moves on; the gateway's kept status is fresh for one poll interval (50 ms here).
+    private async Task AdvanceAsync(TimeSpan step)
+    {
+        _clock.Advance(step);
+        await Task.Delay(TimeSpan.FromMilliseconds(60), Cancellation);
     }
 
     private async Task<JsonElement> StatusAsync(string id, string query = "")

@@ -220,11 +220,13 @@ public sealed class ResilienceTests() : GatewayTest(
         }
 
         Assert.Equal(before + 1, Sunra.Calls.Count);
+        await Task.Delay(TimeSpan.FromMilliseconds(100), Cancellation);
         using (var closed = await StatusAsync(id))
         {
             Assert.Equal(HttpStatusCode.OK, closed.StatusCode);
         }
 
+        // The probe's status was kept for one poll interval; after it, Sunra is asked again.
         Assert.Equal(before + 2, Sunra.Calls.Count);
         Assert.Equal(11, StatusCalls);
     }
