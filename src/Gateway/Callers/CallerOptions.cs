@@ -16,6 +16,11 @@ public sealed class GatewayOptions
 
     /// <summary>Browser origins allowed to call the gateway; none by default (internal services are not browsers).</summary>
     public string[] CorsAllowedOrigins { get; set; } = [];
+
+    /// <summary>How long an event stream stays silent before a heartbeat comment keeps it (and the proxies on its way) alive.</summary>
+    public double EventsHeartbeatSeconds { get; set; } = 15;
+
+    internal TimeSpan EventsHeartbeat => TimeSpan.FromSeconds(EventsHeartbeatSeconds);
 }
 
 /// <summary>One internal service.</summary>

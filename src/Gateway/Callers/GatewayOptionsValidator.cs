@@ -18,6 +18,11 @@ internal sealed partial class GatewayOptionsValidator : IValidateOptions<Gateway
             }
         }
 
+        if (options.EventsHeartbeatSeconds is < 0.05 or > 300)
+        {
+            failures.Add("Gateway:EventsHeartbeatSeconds must be between 0.05 and 300.");
+        }
+
         foreach (var (caller, client) in options.Clients)
         {
             var setting = $"Gateway:Clients:{caller}";

@@ -1,7 +1,5 @@
 using System.ComponentModel;
 using System.Globalization;
-using System.Net.ServerSentEvents;
-using System.Runtime.CompilerServices;
 using Gateway.Callers;
 using Gateway.Hosting;
 using Gateway.State;
@@ -88,7 +86,9 @@ public static class RemixApi
             .RequireRateLimiting(CallerPolicies.Events)
             .WithName("StreamRemixEvents")
             .WithSummary("Follow a remix as server-sent events")
-            .WithDescription("A `status` event (the same JSON as the status route) each time the status changes; the stream ends after COMPLETED or CANCELED.");
+            .WithDescription(
+                "A `status` event (the same JSON as the status route, with an `id`) each time the status changes, a `: heartbeat` comment " +
+                "while nothing changes, and the end right after COMPLETED or CANCELED. Reconnect with `Last-Event-ID` to get only what is new.");
 
         return app;
     }
@@ -144,10 +144,12 @@ public static class RemixApi
             : TypedResults.Accepted(RemixLinks.Status(requestId), canceled.Value);
     }
 
-    internal static async Task<Results<ServerSentEventsResult<RemixStatus>, ProblemHttpResult>> Events(
+    internal static async Task<Results<RemixEventStream, ProblemHttpResult>> Events(
         [FromRoute(Name = "request_id"), RequestId] string requestId,
+        [FromHeader(Name = RemixEventStream.LastEventIdHeader)] string? lastEventId,
         RemixStatuses statuses,
-        IOptions<SunraOptions> options,
+        IOptions<SunraOptions> sunra,
+        IOptions<GatewayOptions> gateway,
         TimeProvider clock,
         IHostApplicationLifetime lifetime,
         HttpContext http)
@@ -155,71 +157,14 @@ public static class RemixApi
         var first = await statuses.GetAsync(requestId, logs: false, http.RequestAborted);
         return first.Failed
             ? first.Problem.ToResult(http)
-            : TypedResults.ServerSentEvents(Follow(first.Value, statuses, options.Value.StatusPollInterval, clock, http.RequestAborted, lifetime.ApplicationStopping));
+            : new RemixEventStream(RemixEventStream.Follow(
+                first.Value,
+                lastEventId,
+                statuses,
+                sunra.Value.StatusPollInterval,
+                gateway.Value.EventsHeartbeat,
+                clock,
+                http.RequestAborted,
+                lifetime.ApplicationStopping));
     }
-
-    // One event per change, until a terminal state. An upstream failure skips a beat, with a
-    // growing wait and Sunra's Retry-After honoured. The stream ends when asking again cannot help
-    // (the remix is unknown, the gateway's key is refused) or after MaxFailures in a row: a caller
-    // that reconnects is then told why, as a problem answer, by the first status call. When the
-    // replica shuts down, the stream ends at once, so the caller reconnects to another replica.
-    private static async IAsyncEnumerable<SseItem<RemixStatus>> Follow(
-        RemixStatus current,
-        RemixStatuses statuses,
-        TimeSpan interval,
-        TimeProvider clock,
-        [EnumeratorCancellation] CancellationToken cancellationToken,
-        CancellationToken stopping)
-    {
-        const int MaxFailures = 5;
-        var sequence = 1;
-        var failures = 0;
-        var wait = interval;
-        yield return StatusEvent(current, sequence);
-        while (current.Status is RemixState.InQueue or RemixState.InProgress && !stopping.IsCancellationRequested)
-        {
-            if (!await PauseAsync(wait, clock, stopping, cancellationToken))
-            {
-                yield break;
-            }
-
-            var next = await statuses.GetAsync(current.RequestId, logs: false, cancellationToken);
-            if (next.Failed)
-            {
-                if (next.Problem.Status == StatusCodes.Status404NotFound || next.Problem.Type == ProblemTypes.UpstreamCredentials || ++failures >= MaxFailures)
-                {
-                    yield break;
-                }
-
-                var backoff = interval * Math.Pow(2, failures);
-                wait = next.Problem.RetryAfter is { } retryAfter && retryAfter > backoff ? retryAfter : backoff;
-                continue;
-            }
-
-            failures = 0;
-            wait = interval;
-            if (next.Value != current)
-            {
-                current = next.Value;
-                yield return StatusEvent(current, ++sequence);
-            }
-        }
-    }
-
-    // False when the replica began to shut down during the pause.
-    private static async Task<bool> PauseAsync(TimeSpan wait, TimeProvider clock, CancellationToken stopping, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await Task.Delay(wait, clock, stopping).WaitAsync(cancellationToken);
-            return true;
-        }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
-            return false;
-        }
-    }
-
-    private static SseItem<RemixStatus> StatusEvent(RemixStatus status, int sequence) =>
-        new(status, "status") { EventId = sequence.ToString(CultureInfo.InvariantCulture) };
 }

@@ -175,7 +175,7 @@ public sealed class LifecycleTests : GatewayTest
         }
 
         Assert.Equal(
-            [("1", "status", "IN_QUEUE"), ("2", "status", "IN_PROGRESS"), ("3", "status", "COMPLETED")],
+            [("IN_QUEUE.0", "status", "IN_QUEUE"), ("IN_PROGRESS", "status", "IN_PROGRESS"), ("COMPLETED", "status", "COMPLETED")],
             seen);
     }
 
