@@ -1,4 +1,5 @@
 using Gateway.Callers;
+using Gateway.Delivery;
 using Gateway.Hosting;
 using Gateway.Remix;
 using Gateway.Sandbox;
@@ -16,6 +17,7 @@ builder.AddGatewayState();
 builder.AddCallers();
 builder.AddSunra();
 builder.AddRemix();
+builder.AddWebhooks();
 builder.AddSandbox(args);
 
 var app = builder.Build();

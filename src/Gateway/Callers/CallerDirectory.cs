@@ -18,7 +18,8 @@ public sealed class CallerDirectory
             client.Value.SubmitsPerMinute ?? gateway.Defaults.SubmitsPerMinute,
             client.Value.ReadsPerMinute ?? gateway.Defaults.ReadsPerMinute,
             client.Value.DailySubmitQuota ?? gateway.Defaults.DailySubmitQuota,
-            client.Value.ConcurrentStreams ?? gateway.Defaults.ConcurrentStreams))];
+            client.Value.ConcurrentStreams ?? gateway.Defaults.ConcurrentStreams,
+            client.Value.WebhookSecret))];
     }
 
     public IReadOnlyList<Caller> All => _callers;
@@ -49,8 +50,8 @@ public sealed class CallerDirectory
 }
 
 /// <summary>A known caller and its limits.</summary>
-public sealed record Caller(string Name, byte[] KeySha256, int SubmitsPerMinute, int ReadsPerMinute, int DailySubmitQuota, int ConcurrentStreams)
+public sealed record Caller(string Name, byte[] KeySha256, int SubmitsPerMinute, int ReadsPerMinute, int DailySubmitQuota, int ConcurrentStreams, string? WebhookSecret)
 {
-    /// <summary>Never the hash, whoever formats this record.</summary>
+    /// <summary>Never the hash or the secret, whoever formats this record.</summary>
     public override string ToString() => Name;
 }

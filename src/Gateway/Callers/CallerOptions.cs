@@ -21,6 +21,8 @@ public sealed class GatewayOptions
     public double EventsHeartbeatSeconds { get; set; } = 15;
 
     internal TimeSpan EventsHeartbeat => TimeSpan.FromSeconds(EventsHeartbeatSeconds);
+
+    public WebhookOptions Webhooks { get; set; } = new();
 }
 
 /// <summary>One internal service.</summary>
@@ -36,6 +38,19 @@ public sealed class CallerOptions
     public int? DailySubmitQuota { get; set; }
 
     public int? ConcurrentStreams { get; set; }
+
+    /// <summary>The secret that signs this caller's webhooks (HMAC-SHA256); without it the caller cannot ask for webhooks.</summary>
+    public string? WebhookSecret { get; set; }
+}
+
+/// <summary>Where webhooks may go (section <c>Gateway:Webhooks</c>).</summary>
+public sealed class WebhookOptions
+{
+    /// <summary>The only hosts a <c>webhook_url</c> may name (exact names or IP addresses): nothing else is ever called.</summary>
+    public string[] AllowedHosts { get; set; } = [];
+
+    /// <summary>The wait before the second attempt at a webhook; it doubles with each attempt, up to ten minutes.</summary>
+    public double FirstRetrySeconds { get; set; } = 5;
 }
 
 /// <summary>How much one caller may do.</summary>

@@ -18,6 +18,11 @@ internal sealed partial class GatewayOptionsValidator : IValidateOptions<Gateway
             }
         }
 
+        if (options.Webhooks.FirstRetrySeconds is < 0.05 or > 600)
+        {
+            failures.Add("Gateway:Webhooks:FirstRetrySeconds must be between 0.05 and 600.");
+        }
+
         if (options.EventsHeartbeatSeconds is < 0.05 or > 300)
         {
             failures.Add("Gateway:EventsHeartbeatSeconds must be between 0.05 and 300.");
@@ -34,6 +39,11 @@ internal sealed partial class GatewayOptionsValidator : IValidateOptions<Gateway
             if (client.KeySha256 is null || !Sha256Hex().IsMatch(client.KeySha256))
             {
                 failures.Add($"{setting}:KeySha256 must be the SHA-256 of the caller's key as 64 lowercase hex digits (see the README).");
+            }
+
+            if (client.WebhookSecret is { Length: < 16 })
+            {
+                failures.Add($"{setting}:WebhookSecret must be at least 16 characters (32 random bytes, hex or base64, are right).");
             }
 
             foreach (var (limit, value) in new[] { ("SubmitsPerMinute", client.SubmitsPerMinute), ("ReadsPerMinute", client.ReadsPerMinute), ("DailySubmitQuota", client.DailySubmitQuota), ("ConcurrentStreams", client.ConcurrentStreams) })

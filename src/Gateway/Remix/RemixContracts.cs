@@ -23,6 +23,32 @@ public sealed record RemixRequest
     [Required(AllowEmptyStrings = true, ErrorMessage = "prompt is required.")]
     [CodePointLength(1, PromptMaxLength)]
     public string? Prompt { get; init; }
+
+    /// <summary>
+    /// Optional: where the gateway POSTs the outcome, signed with the caller's webhook secret, once the
+    /// remix completes or is canceled. http or https, to a host the operators allowed.
+    /// </summary>
+    /// <example>https://hooks.orders.internal/remix-done</example>
+    [MaxLength(Delivery.WebhookUrls.MaxLength, ErrorMessage = "webhook_url is at most 2048 characters.")]
+    public string? WebhookUrl { get; init; }
+}
+
+/// <summary>What a webhook receives, signed, when its remix reaches a final state.</summary>
+public sealed record RemixWebhook
+{
+    public required string RequestId { get; init; }
+
+    /// <summary>COMPLETED or CANCELED.</summary>
+    public required RemixState Status { get; init; }
+
+    /// <summary>The video, when the remix completed with success.</summary>
+    public RemixVideo? Video { get; init; }
+
+    /// <summary>Why the generation failed, when it completed without success.</summary>
+    public RemixError? Error { get; init; }
+
+    /// <summary>When this attempt was sent; also in <c>X-Signature-Timestamp</c>. Signed with the body, so a receiver can refuse old replays.</summary>
+    public required DateTimeOffset Timestamp { get; init; }
 }
 
 /// <summary>Where a remix stands in Sunra's queue.</summary>
@@ -162,6 +188,7 @@ internal static class RemixLinks
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(RemixRequest))]
+[JsonSerializable(typeof(RemixWebhook))]
 [JsonSerializable(typeof(RemixAccepted))]
 [JsonSerializable(typeof(RemixStatus))]
 [JsonSerializable(typeof(RemixResult))]

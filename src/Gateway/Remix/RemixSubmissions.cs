@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Gateway.Callers;
+using Gateway.Delivery;
 using Gateway.Hosting;
 using Gateway.State;
 using Gateway.Sunra;
@@ -22,6 +23,9 @@ internal sealed partial class RemixSubmissions(
     IdempotencyRecords idempotency,
     SubmitQuota quota,
     RecordKeeper keeper,
+    PendingWebhooks webhooks,
+    CallerDirectory callers,
+    IOptions<GatewayOptions> gateway,
     IOptions<SunraOptions> options,
     ILogger<RemixSubmissions> logger)
 {
@@ -38,6 +42,11 @@ internal sealed partial class RemixSubmissions(
     public async Task<Results<Accepted<RemixAccepted>, ProblemHttpResult>> SubmitAsync(
         RemixRequest request, string caller, string? idempotencyKey, HttpContext http)
     {
+        if (request.WebhookUrl is { } webhookUrl && WebhookRefusal(caller, webhookUrl) is { } refusal)
+        {
+            return refusal.ToResult(http);
+        }
+
         // An empty header binds as no key; it is still a key the caller meant to send.
         if (idempotencyKey is null && !http.Request.Headers.ContainsKey(IdempotencyKeyHeader))
         {
@@ -97,6 +106,11 @@ internal sealed partial class RemixSubmissions(
 
         var remix = accepted.Value;
         await keeper.WriteAsync($"record remix {remix.RequestId} as {caller}'s", () => owners.RecordAsync(remix.RequestId, caller));
+        if (request.WebhookUrl is { } url)
+        {
+            await keeper.WriteAsync($"register the webhook of remix {remix.RequestId}", () => webhooks.RegisterAsync(remix.RequestId, caller, url));
+        }
+
         var answer = JsonSerializer.Serialize(remix, RemixJsonContext.Default.RemixAccepted);
         await KeepAsync($"keep remix {remix.RequestId} as the answer to {caller}'s idempotency key", sent, held => idempotency.CompleteAsync(held, answer));
         return TypedResults.Accepted(RemixLinks.Result(remix.RequestId), remix);
@@ -165,10 +179,24 @@ internal sealed partial class RemixSubmissions(
                 }
             });
 
-    /// <summary>What makes two submits the same: the fields sent to Sunra, and nothing else.</summary>
+    // A webhook goes only to a host the operators allowed, signed with a secret the caller has.
+    private GatewayProblem? WebhookRefusal(string caller, string url)
+    {
+        var why = callers.Named(caller)?.WebhookSecret is null
+            ? "This caller has no webhook secret, so the gateway cannot sign its webhooks: ask the operators for Gateway:Clients:" + caller + ":WebhookSecret."
+            : WebhookUrls.Refusal(url, gateway.Value.Webhooks.AllowedHosts);
+        return why is null
+            ? null
+            : new GatewayProblem(StatusCodes.Status400BadRequest, ProblemTypes.InvalidRequest, "The webhook_url cannot be used", why)
+            {
+                Extensions = new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["webhook_url"] = [why] } },
+            };
+    }
+
+    /// <summary>What makes two submits the same: the fields that decide what is bought and where it is told.</summary>
     internal static string Fingerprint(RemixRequest request)
     {
-        var canonical = $"{request.VideoId!.Length}:{request.VideoId}{request.Prompt}";
+        var canonical = $"{request.VideoId!.Length}:{request.VideoId}{request.Prompt!.Length}:{request.Prompt}{request.WebhookUrl}";
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
     }
 

@@ -28,6 +28,13 @@ public interface IStateStore
     /// <summary>Adds to a counter that starts at zero and lives <paramref name="timeToLive"/> from its first change; the new count.</summary>
     Task<long> IncrementAsync(string key, long amount, TimeSpan timeToLive);
 
+    /// <summary>Adds a member to a set that lives until it is emptied (a work list, such as webhooks to deliver).</summary>
+    Task AddToSetAsync(string setKey, string member);
+
+    Task RemoveFromSetAsync(string setKey, string member);
+
+    Task<IReadOnlyList<string>> MembersAsync(string setKey);
+
     /// <summary>Completes when the store answers; throws when it cannot be reached.</summary>
     Task PingAsync();
 }

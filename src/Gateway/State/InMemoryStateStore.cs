@@ -12,6 +12,7 @@ public sealed class InMemoryStateStore(TimeProvider clock) : IStateStore
     private static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(1);
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _sets = new(StringComparer.Ordinal);
     private long _nextSweepTicks;
 
     public Task<string?> GetAsync(string key) =>
@@ -80,6 +81,25 @@ public sealed class InMemoryStateStore(TimeProvider clock) : IStateStore
             }
         }
     }
+
+    public Task AddToSetAsync(string setKey, string member)
+    {
+        _sets.GetOrAdd(setKey, _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal)).TryAdd(member, 0);
+        return Task.CompletedTask;
+    }
+
+    public Task RemoveFromSetAsync(string setKey, string member)
+    {
+        if (_sets.TryGetValue(setKey, out var members))
+        {
+            members.TryRemove(member, out _);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<string>> MembersAsync(string setKey) =>
+        Task.FromResult<IReadOnlyList<string>>(_sets.TryGetValue(setKey, out var members) ? [.. members.Keys] : []);
 
     public Task PingAsync() => Task.CompletedTask;
 

@@ -9,7 +9,7 @@ namespace Gateway.State;
 /// single command or script, so it is atomic across replicas. Redis errors become
 /// <see cref="StateStoreUnavailableException"/>; the connection heals by itself when Redis returns.
 /// </summary>
-public sealed class RedisStateStore(IConnectionMultiplexer redis, IOptions<StateOptions> options) : IStateStore
+public sealed class RedisStateStore : IStateStore
 {
     private const string ReplaceScript = """
         if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
@@ -23,7 +23,21 @@ public sealed class RedisStateStore(IConnectionMultiplexer redis, IOptions<State
         return count
         """;
 
-    private readonly IDatabase _database = redis.GetDatabase().WithKeyPrefix(options.Value.KeyPrefix);
+    // Taken on first use: the store is built with the services, before the connection is opened.
+    private readonly Lazy<IDatabase> _database;
+
+    public RedisStateStore(IConnectionMultiplexer redis, IOptions<StateOptions> options)
+        : this(() => redis, options)
+    {
+    }
+
+    internal RedisStateStore(RedisConnection connection, IOptions<StateOptions> options)
+        : this(() => connection.Multiplexer, options)
+    {
+    }
+
+    private RedisStateStore(Func<IConnectionMultiplexer> redis, IOptions<StateOptions> options) =>
+        _database = new(() => redis().GetDatabase().WithKeyPrefix(options.Value.KeyPrefix), LazyThreadSafetyMode.PublicationOnly);
 
     public async Task<string?> GetAsync(string key) => await Run(db => db.StringGetAsync(key));
 
@@ -43,6 +57,13 @@ public sealed class RedisStateStore(IConnectionMultiplexer redis, IOptions<State
     public async Task<long> IncrementAsync(string key, long amount, TimeSpan timeToLive) =>
         (long)await Run(db => db.ScriptEvaluateAsync(IncrementScript, [key], [amount, Milliseconds(timeToLive)]));
 
+    public Task AddToSetAsync(string setKey, string member) => Run(db => db.SetAddAsync(setKey, member));
+
+    public Task RemoveFromSetAsync(string setKey, string member) => Run(db => db.SetRemoveAsync(setKey, member));
+
+    public async Task<IReadOnlyList<string>> MembersAsync(string setKey) =>
+        [.. (await Run(db => db.SetMembersAsync(setKey))).Select(member => member.ToString())];
+
     public Task PingAsync() => Run(db => db.PingAsync());
 
     private static long Milliseconds(TimeSpan timeToLive) => Math.Max(1, (long)timeToLive.TotalMilliseconds);
@@ -51,7 +72,7 @@ public sealed class RedisStateStore(IConnectionMultiplexer redis, IOptions<State
     {
         try
         {
-            return await command(_database);
+            return await command(_database.Value);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {

@@ -40,8 +40,8 @@ public static class StateExtensions
         configuration.BacklogPolicy = BacklogPolicy.FailFast;
         services.AddSingleton(new RedisConnection(configuration));
         services.AddHostedService(provider => provider.GetRequiredService<RedisConnection>());
-        services.AddSingleton(provider => provider.GetRequiredService<RedisConnection>().Multiplexer);
-        services.AddSingleton<IStateStore, RedisStateStore>();
+        services.AddSingleton<IStateStore>(provider => new RedisStateStore(
+            provider.GetRequiredService<RedisConnection>(), provider.GetRequiredService<IOptions<StateOptions>>()));
         return builder;
     }
 }

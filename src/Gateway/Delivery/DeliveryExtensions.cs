@@ -1,0 +1,25 @@
+namespace Gateway.Delivery;
+
+public static class DeliveryExtensions
+{
+    /// <summary>Webhooks: the waiting list in the state store, the dispatcher on every replica, and its guarded HTTP client.</summary>
+    public static WebApplicationBuilder AddWebhooks(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton<PendingWebhooks>();
+        services.AddHostedService<WebhookDispatcher>();
+
+        // No redirects (a redirect could lead anywhere), a connection guard against link-local
+        // addresses, and no default logging: a webhook URL may hold the receiver's token.
+        services.AddHttpClient(WebhookDispatcher.ClientName, client => client.Timeout = TimeSpan.FromSeconds(10))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                ConnectTimeout = TimeSpan.FromSeconds(5),
+                ConnectCallback = WebhookDispatcher.GuardedConnectAsync,
+                UseCookies = false,
+            })
+            .RemoveAllLoggers();
+        return builder;
+    }
+}

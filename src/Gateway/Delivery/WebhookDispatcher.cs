@@ -1,0 +1,211 @@
+using System.Globalization;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Gateway.Callers;
+using Gateway.Remix;
+using Gateway.State;
+using Gateway.Sunra;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Delivery;
+
+/// <summary>
+/// Delivers webhooks, at least once, from every replica: each pass looks at the waiting webhooks,
+/// takes one at a time under a short lease (so no two replicas send it at once), reads its remix's
+/// coalesced status and, once the remix is final, POSTs the signed outcome. A 2xx ends it: exactly one
+/// delivery. Anything else is tried again with a growing wait (<c>Gateway:Webhooks:FirstRetrySeconds</c>,
+/// 5 s by default, doubling, at most 10 min), up to
+/// <see cref="MaxAttempts"/> times.
+/// </summary>
+internal sealed partial class WebhookDispatcher(
+    PendingWebhooks webhooks,
+    IServiceScopeFactory scopes,
+    CallerDirectory callers,
+    IHttpClientFactory clients,
+    IOptions<SunraOptions> sunra,
+    IOptions<GatewayOptions> gateway,
+    TimeProvider clock,
+    ILogger<WebhookDispatcher> logger) : BackgroundService
+{
+    public const string ClientName = "webhooks";
+    public const string SignatureHeader = "X-Signature-256";
+    public const string TimestampHeader = "X-Signature-Timestamp";
+    public const string IdHeader = "X-Webhook-Id";
+    public const int MaxAttempts = 12;
+
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan LongestRetry = TimeSpan.FromMinutes(10);
+
+    private readonly string _holder = Guid.NewGuid().ToString("N");
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                foreach (var requestId in await webhooks.WaitingAsync())
+                {
+                    await DeliverIfDueAsync(requestId, stoppingToken);
+                }
+            }
+            catch (StateStoreUnavailableException)
+            {
+                // Nothing can be delivered or recorded now; the next pass tries again.
+            }
+
+            await Task.Delay(sunra.Value.StatusPollInterval, clock, stoppingToken);
+        }
+    }
+
+    private async Task DeliverIfDueAsync(string requestId, CancellationToken cancellationToken)
+    {
+        if (!await webhooks.TakeAsync(requestId, _holder, Lease))
+        {
+            return;
+        }
+
+        try
+        {
+            if (await webhooks.FindAsync(requestId) is not { } webhook)
+            {
+                await webhooks.ForgetAsync(requestId);
+                return;
+            }
+
+            if (webhook.Delivered || webhook.Abandoned || webhook.NextAttemptAt > clock.GetUtcNow())
+            {
+                return;
+            }
+
+            await using var scope = scopes.CreateAsyncScope();
+            if (await OutcomeAsync(requestId, scope.ServiceProvider.GetRequiredService<RemixStatuses>(), cancellationToken) is not { } outcome)
+            {
+                return;
+            }
+
+            await webhooks.SaveAsync(requestId, await SendAsync(requestId, webhook, outcome, cancellationToken));
+        }
+        finally
+        {
+            await webhooks.ReturnAsync(requestId, _holder);
+        }
+    }
+
+    // The remix's final outcome, or null while it is still running (or Sunra cannot say right now).
+    private static async Task<RemixWebhook?> OutcomeAsync(string requestId, RemixStatuses statuses, CancellationToken cancellationToken)
+    {
+        var status = await statuses.GetAsync(requestId, logs: false, cancellationToken);
+        if (status.Failed || status.Value.Status is not (RemixState.Completed or RemixState.Canceled))
+        {
+            return null;
+        }
+
+        RemixVideo? video = null;
+        if (status.Value is { Status: RemixState.Completed, Success: true })
+        {
+            var result = await statuses.GetResultAsync(requestId, cancellationToken);
+            if (result.Failed)
+            {
+                return null;
+            }
+
+            video = result.Value.Video;
+        }
+
+        return new RemixWebhook { RequestId = requestId, Status = status.Value.Status, Video = video, Error = status.Value.Error, Timestamp = default };
+    }
+
+    private async Task<WebhookRecord> SendAsync(string requestId, WebhookRecord webhook, RemixWebhook outcome, CancellationToken cancellationToken)
+    {
+        if (callers.Named(webhook.Caller)?.WebhookSecret is not { } secret)
+        {
+            LogNoSecret(requestId, webhook.Caller);
+            return webhook with { Abandoned = true };
+        }
+
+        var now = clock.GetUtcNow();
+        var body = JsonSerializer.SerializeToUtf8Bytes(outcome with { Timestamp = now }, RemixJsonContext.Default.RemixWebhook);
+        using var request = new HttpRequestMessage(HttpMethod.Post, webhook.Url) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new("application/json") { CharSet = "utf-8" };
+        request.Headers.Add(SignatureHeader, Signature(secret, body));
+        request.Headers.Add(TimestampHeader, now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
+        request.Headers.Add(IdHeader, requestId);
+
+        var attempt = webhook.Attempts + 1;
+        var host = new Uri(webhook.Url).Host;
+        try
+        {
+            using var response = await clients.CreateClient(ClientName).SendAsync(request, cancellationToken);
+            if (response.IsSuccessStatusCode)
+            {
+                LogDelivered(requestId, host, attempt);
+                return webhook with { Attempts = attempt, Delivered = true };
+            }
+
+            LogRefused(requestId, host, (int)response.StatusCode, attempt);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            LogUnreachable(requestId, host, attempt, e.GetType().Name);
+        }
+
+        if (attempt >= MaxAttempts)
+        {
+            LogAbandoned(requestId, host, attempt);
+            return webhook with { Attempts = attempt, Abandoned = true };
+        }
+
+        var firstRetry = TimeSpan.FromSeconds(gateway.Value.Webhooks.FirstRetrySeconds);
+        var wait = TimeSpan.FromTicks(Math.Min(firstRetry.Ticks << Math.Min(attempt - 1, 16), LongestRetry.Ticks));
+        return webhook with { Attempts = attempt, NextAttemptAt = now + wait };
+    }
+
+    /// <summary><c>sha256=</c> and the lowercase hex HMAC-SHA256 of the exact body, keyed with the caller's secret.</summary>
+    internal static string Signature(string secret, byte[] body) =>
+        "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
+
+    /// <summary>
+    /// Connects only to addresses that are not link-local, whatever the allowed name resolves to now:
+    /// a name that passed the allow-list at submit cannot be turned to a metadata service later.
+    /// </summary>
+    internal static async ValueTask<Stream> GuardedConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        var addresses = await System.Net.Dns.GetHostAddressesAsync(context.DnsEndPoint.Host, cancellationToken);
+        var allowed = addresses.Where(address => !WebhookUrls.IsLinkLocal(address)).ToArray();
+        if (allowed.Length == 0)
+        {
+            throw new HttpRequestException($"{context.DnsEndPoint.Host} resolves only to link-local addresses; webhooks are not sent there.");
+        }
+
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(allowed, context.DnsEndPoint.Port, cancellationToken);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    // Only the host is logged: a webhook URL may carry the receiver's own token in its path or query.
+    [LoggerMessage(Level = LogLevel.Information, Message = "Webhook of {RequestId} delivered to {WebhookHost} on attempt {Attempt}")]
+    private partial void LogDelivered(string requestId, string webhookHost, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook of {RequestId} refused by {WebhookHost} with {WebhookStatus} on attempt {Attempt}")]
+    private partial void LogRefused(string requestId, string webhookHost, int webhookStatus, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook of {RequestId} could not reach {WebhookHost} on attempt {Attempt}: {Failure}")]
+    private partial void LogUnreachable(string requestId, string webhookHost, int attempt, string failure);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Webhook of {RequestId} to {WebhookHost} abandoned after {Attempt} attempts")]
+    private partial void LogAbandoned(string requestId, string webhookHost, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Webhook of {RequestId} abandoned: caller {Caller} has no webhook secret any more")]
+    private partial void LogNoSecret(string requestId, string caller);
+}

@@ -1,0 +1,51 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Gateway.Delivery;
+
+/// <summary>
+/// The guard against server-side request forgery: a <c>webhook_url</c> is http or https, carries no
+/// credentials, and names a host the operators listed in <c>Gateway:Webhooks:AllowedHosts</c>.
+/// Link-local addresses (cloud metadata services live there) are refused even when listed, and again
+/// when a listed name resolves to one at delivery time.
+/// </summary>
+public static class WebhookUrls
+{
+    public const int MaxLength = 2048;
+
+    /// <summary>Why the URL may not be called, or null when it may.</summary>
+    public static string? Refusal(string url, IReadOnlyCollection<string> allowedHosts)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            return "webhook_url must be an absolute http or https URL.";
+        }
+
+        if (uri.UserInfo.Length > 0)
+        {
+            return "webhook_url must not carry credentials.";
+        }
+
+        if (IPAddress.TryParse(uri.IdnHost, out var address) && IsLinkLocal(address))
+        {
+            return "webhook_url must not point at a link-local address.";
+        }
+
+        return allowedHosts.Contains(uri.IdnHost, StringComparer.OrdinalIgnoreCase)
+            ? null
+            : $"webhook_url must point at a host the gateway allows ({(allowedHosts.Count == 0 ? "none is allowed" : string.Join(", ", allowedHosts))}).";
+    }
+
+    /// <summary>169.254.0.0/16 and fe80::/10, where metadata services answer, and the unspecified addresses.</summary>
+    public static bool IsLinkLocal(IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        return address.AddressFamily == AddressFamily.InterNetwork
+            ? address.GetAddressBytes() is [169, 254, ..] || address.Equals(IPAddress.Any)
+            : address.IsIPv6LinkLocal || address.Equals(IPAddress.IPv6Any);
+    }
+}
