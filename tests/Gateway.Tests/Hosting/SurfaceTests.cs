@@ -57,7 +57,8 @@ public sealed class SurfaceTests : GatewayTest
         var videoId = schema.GetProperty("properties").GetProperty("video_id");
         Assert.Equal(1, videoId.GetProperty("minLength").GetInt32());
         Assert.Equal("string", videoId.GetProperty("type").GetString());
-        Assert.Equal(["prompt", "video_id"], schema.GetProperty("properties").EnumerateObject().Select(p => p.Name).Order());
+        Assert.Equal(["prompt", "video_id", "webhook_url"], schema.GetProperty("properties").EnumerateObject().Select(p => p.Name).Order());
+        Assert.Equal(2048, schema.GetProperty("properties").GetProperty("webhook_url").GetProperty("maxLength").GetInt32());
     }
 
     [Fact]
