@@ -10,6 +10,9 @@ namespace Gateway.Tests.Infrastructure;
 /// </summary>
 public sealed class ReplicaSet : IAsyncDisposable
 {
+    /// <summary>The secret that signs the webhooks of the caller "orders".</summary>
+    public const string OrdersWebhookSecret = "orders-webhook-secret-replicas-7c2e";
+
     /// <summary>A caller with a daily quota of 3, to show that limits are counted across replicas.</summary>
     public const string QuotaCallerKey = "quota-key-5d4c3b2a19081726354453627180919a";
 
@@ -51,6 +54,9 @@ public sealed class ReplicaSet : IAsyncDisposable
             ["Sunra__StatusPollIntervalSeconds"] = "0.1",
             ["ConnectionStrings__Redis"] = redis.ConnectionString,
             ["Gateway__Clients__orders__KeySha256"] = CallerDirectory.HashOf(GatewayFactory.OrdersKey),
+            ["Gateway__Clients__orders__WebhookSecret"] = OrdersWebhookSecret,
+            ["Gateway__Webhooks__AllowedHosts__0"] = "127.0.0.1",
+            ["Gateway__Webhooks__FirstRetrySeconds"] = "0.2",
             ["Gateway__Clients__billing__KeySha256"] = CallerDirectory.HashOf(GatewayFactory.BillingKey),
             ["Gateway__Clients__quota__KeySha256"] = CallerDirectory.HashOf(QuotaCallerKey),
             ["Gateway__Clients__quota__DailySubmitQuota"] = "3",

@@ -160,6 +160,24 @@ public sealed class MultiReplicaTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_webhook_outlives_the_replica_that_accepted_its_remix_and_is_delivered_once()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Answers.Enqueue(500);
+        using var a = _set.Client(A);
+        var body = JsonSerializer.Serialize(new Dictionary<string, string> { ["video_id"] = "v", ["prompt"] = "tell me", ["webhook_url"] = receiver.Address.ToString() });
+
+        using var accepted = await a.PostAsync("/remix", Http.Json(body), Cancellation);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        A.Kill();
+
+        await receiver.WaitForAsync(2, TimeSpan.FromSeconds(20), Cancellation);
+        await Task.Delay(TimeSpan.FromSeconds(1), Cancellation);
+        Assert.Equal([500, 200], receiver.Received.Select(webhook => webhook.AnsweredWith));
+        Assert.Equal(RequestIdOf(await accepted.ReadJsonAsync()), receiver.Received.Last().Headers["X-Webhook-Id"]);
+    }
+
+    [Fact]
     public async Task Without_Redis_every_replica_answers_clean_503s_calls_no_Sunra_and_recovers_by_itself()
     {
         using var client = _set.Client(null);

@@ -142,5 +142,18 @@ public abstract class StateStoreContractTests(IStateStore store)
     }
 
     [Fact]
+    public async Task A_set_holds_each_member_once_until_it_is_removed()
+    {
+        var set = NewKey();
+        Assert.Empty(await store.MembersAsync(set));
+
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Task.Run(() => store.AddToSetAsync(set, $"pd_{i % 5}"))));
+        await store.RemoveFromSetAsync(set, "pd_3");
+        await store.RemoveFromSetAsync(set, "pd_never_added");
+
+        Assert.Equal(["pd_0", "pd_1", "pd_2", "pd_4"], (await store.MembersAsync(set)).Order());
+    }
+
+    [Fact]
     public async Task A_reachable_store_answers_a_ping() => await store.PingAsync();
 }
