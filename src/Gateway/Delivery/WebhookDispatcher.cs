@@ -48,7 +48,15 @@ internal sealed partial class WebhookDispatcher(
             {
                 foreach (var requestId in await webhooks.WaitingAsync())
                 {
-                    await DeliverIfDueAsync(requestId, stoppingToken);
+                    try
+                    {
+                        await DeliverIfDueAsync(requestId, stoppingToken);
+                    }
+                    catch (Exception e) when (e is not (StateStoreUnavailableException or OperationCanceledException))
+                    {
+                        // One webhook that cannot be handled must not stop the others (or the host).
+                        LogFailed(requestId, e.GetType().Name);
+                    }
                 }
             }
             catch (StateStoreUnavailableException)
@@ -205,6 +213,9 @@ internal sealed partial class WebhookDispatcher(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Webhook of {RequestId} to {WebhookHost} abandoned after {Attempt} attempts")]
     private partial void LogAbandoned(string requestId, string webhookHost, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Webhook of {RequestId} could not be handled ({Failure}); tried again on the next pass")]
+    private partial void LogFailed(string requestId, string failure);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Webhook of {RequestId} abandoned: caller {Caller} has no webhook secret any more")]
     private partial void LogNoSecret(string requestId, string caller);

@@ -64,6 +64,12 @@ internal sealed partial class RecordKeeper(TimeProvider clock, ILogger<RecordKee
             {
                 wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, LongestWait.Ticks));
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Not the store being away: trying again would fail the same way, and must not stop the host.
+                LogFailed(pending.What, e.GetType().Name);
+                return;
+            }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 LogUnwritten(pending.What);
@@ -81,6 +87,9 @@ internal sealed partial class RecordKeeper(TimeProvider clock, ILogger<RecordKee
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Wrote what was kept: {What}")]
     private partial void LogWritten(string what);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not {What} ({Failure}). Restore it by hand")]
+    private partial void LogFailed(string what, string failure);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Shut down before the store took a record: {What}. Restore it by hand")]
     private partial void LogUnwritten(string what);
