@@ -18,6 +18,9 @@ public static class DeliveryExtensions
                 ConnectTimeout = TimeSpan.FromSeconds(5),
                 ConnectCallback = WebhookDispatcher.GuardedConnectAsync,
                 UseCookies = false,
+
+                // Through a proxy the connection guard would see only the proxy's address.
+                UseProxy = false,
             })
             .RemoveAllLoggers();
         return builder;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -21,6 +22,7 @@ namespace Gateway.Delivery;
 /// </summary>
 internal sealed partial class WebhookDispatcher(
     PendingWebhooks webhooks,
+    RecordKeeper keeper,
     IServiceScopeFactory scopes,
     CallerDirectory callers,
     IHttpClientFactory clients,
@@ -35,10 +37,14 @@ internal sealed partial class WebhookDispatcher(
     public const string IdHeader = "X-Webhook-Id";
     public const int MaxAttempts = 12;
 
-    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
+    // Longer than a send (10 s) and its record, with room to spare.
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan LongestRetry = TimeSpan.FromMinutes(10);
 
     private readonly string _holder = Guid.NewGuid().ToString("N");
+
+    // Delivered by this replica: not sent again even if recording the delivery has to wait for the store.
+    private readonly ConcurrentDictionary<string, byte> _delivered = new(StringComparer.Ordinal);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -48,64 +54,114 @@ internal sealed partial class WebhookDispatcher(
             {
                 foreach (var requestId in await webhooks.WaitingAsync())
                 {
-                    try
-                    {
-                        await DeliverIfDueAsync(requestId, stoppingToken);
-                    }
-                    catch (Exception e) when (e is not (StateStoreUnavailableException or OperationCanceledException))
-                    {
-                        // One webhook that cannot be handled must not stop the others (or the host).
-                        LogFailed(requestId, e.GetType().Name);
-                    }
+                    await DeliverIfDueAsync(requestId, stoppingToken);
                 }
             }
-            catch (StateStoreUnavailableException)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                // Nothing can be delivered or recorded now; the next pass tries again.
+                // Nothing in one pass may stop the dispatcher, or the host: the next pass tries again.
+                if (e is not StateStoreUnavailableException)
+                {
+                    LogPassFailed(e.GetType().Name);
+                }
             }
 
             await Task.Delay(sunra.Value.StatusPollInterval, clock, stoppingToken);
         }
     }
 
+    // The outcome is worked out first (it may take Sunra a while); the lease is taken only around
+    // the send and its record, so it cannot run out while this replica is still sending.
     private async Task DeliverIfDueAsync(string requestId, CancellationToken cancellationToken)
     {
-        if (!await webhooks.TakeAsync(requestId, _holder, Lease))
-        {
-            return;
-        }
-
         try
         {
-            if (await webhooks.FindAsync(requestId) is not { } webhook)
-            {
-                await webhooks.ForgetAsync(requestId);
-                return;
-            }
-
-            if (webhook.Delivered || webhook.Abandoned || webhook.NextAttemptAt > clock.GetUtcNow())
+            if (_delivered.ContainsKey(requestId) || await DueAsync(requestId) is not { } webhook)
             {
                 return;
             }
 
             await using var scope = scopes.CreateAsyncScope();
-            if (await OutcomeAsync(requestId, scope.ServiceProvider.GetRequiredService<RemixStatuses>(), cancellationToken) is not { } outcome)
+            if (await OutcomeAsync(requestId, webhook, scope.ServiceProvider.GetRequiredService<RemixStatuses>(), cancellationToken) is not { } outcome)
             {
                 return;
             }
 
-            await webhooks.SaveAsync(requestId, await SendAsync(requestId, webhook, outcome, cancellationToken));
+            if (!await webhooks.TakeAsync(requestId, _holder, Lease))
+            {
+                return;
+            }
+
+            try
+            {
+                // Read again under the lease: another replica may have delivered it meanwhile.
+                if (await DueAsync(requestId) is not { } current)
+                {
+                    return;
+                }
+
+                var sent = outcome is RemixWebhook message ? await SendAsync(requestId, current, message, cancellationToken) : (WebhookRecord)outcome;
+                if (sent.Delivered)
+                {
+                    _delivered.TryAdd(requestId, 0);
+                }
+
+                await keeper.WriteAsync($"record the webhook delivery of {requestId}", () => webhooks.SaveAsync(requestId, sent));
+            }
+            finally
+            {
+                await webhooks.ReturnAsync(requestId, _holder);
+            }
         }
-        finally
+        catch (Exception e) when (e is not (StateStoreUnavailableException or OperationCanceledException))
         {
-            await webhooks.ReturnAsync(requestId, _holder);
+            // One webhook that cannot be handled must not hold up the others.
+            LogFailed(requestId, e.GetType().Name);
         }
     }
 
-    // The remix's final outcome, or null while it is still running (or Sunra cannot say right now).
-    private static async Task<RemixWebhook?> OutcomeAsync(string requestId, RemixStatuses statuses, CancellationToken cancellationToken)
+    // The webhook when it is waiting and due; a record that is gone (expired) or unreadable leaves the list.
+    private async Task<WebhookRecord?> DueAsync(string requestId)
     {
+        WebhookRecord? webhook;
+        try
+        {
+            webhook = await webhooks.FindAsync(requestId);
+        }
+        catch (JsonException)
+        {
+            LogUnreadable(requestId);
+            await webhooks.ForgetAsync(requestId);
+            return null;
+        }
+
+        if (webhook is null)
+        {
+            LogExpired(requestId);
+            await webhooks.ForgetAsync(requestId);
+            return null;
+        }
+
+        return webhook.Delivered || webhook.Abandoned || webhook.NextAttemptAt > clock.GetUtcNow() ? null : webhook;
+    }
+
+    // What to do now: the message to send once the remix is final, the webhook abandoned when it can
+    // never be sent (its remix is unknown, or its URL is no longer allowed), or null to wait.
+    private async Task<object?> OutcomeAsync(string requestId, WebhookRecord webhook, RemixStatuses statuses, CancellationToken cancellationToken)
+    {
+        if (WebhookUrls.Refusal(webhook.Url, gateway.Value.Webhooks.AllowedHosts) is not null)
+        {
+            LogNoLongerAllowed(requestId, new Uri(webhook.Url).Host);
+            return webhook with { Abandoned = true };
+        }
+
         var status = await statuses.GetAsync(requestId, logs: false, cancellationToken);
+        if (status.Failed && status.Problem.Status == StatusCodes.Status404NotFound)
+        {
+            LogRemixUnknown(requestId);
+            return webhook with { Abandoned = true };
+        }
+
         if (status.Failed || status.Value.Status is not (RemixState.Completed or RemixState.Canceled))
         {
             return null;
@@ -182,7 +238,7 @@ internal sealed partial class WebhookDispatcher(
     internal static async ValueTask<Stream> GuardedConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
         var addresses = await System.Net.Dns.GetHostAddressesAsync(context.DnsEndPoint.Host, cancellationToken);
-        var allowed = addresses.Where(address => !WebhookUrls.IsLinkLocal(address)).ToArray();
+        var allowed = addresses.Where(address => !WebhookUrls.IsMetadataOrLinkLocal(address)).ToArray();
         if (allowed.Length == 0)
         {
             throw new HttpRequestException($"{context.DnsEndPoint.Host} resolves only to link-local addresses; webhooks are not sent there.");
@@ -216,6 +272,21 @@ internal sealed partial class WebhookDispatcher(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Webhook of {RequestId} could not be handled ({Failure}); tried again on the next pass")]
     private partial void LogFailed(string requestId, string failure);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A pass over the waiting webhooks failed ({Failure}); the next pass tries again")]
+    private partial void LogPassFailed(string failure);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Webhook of {RequestId} dropped: its record cannot be read")]
+    private partial void LogUnreadable(string requestId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook of {RequestId} dropped: its record expired before its remix finished")]
+    private partial void LogExpired(string requestId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Webhook of {RequestId} abandoned: {WebhookHost} is no longer an allowed host")]
+    private partial void LogNoLongerAllowed(string requestId, string webhookHost);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Webhook of {RequestId} abandoned: Sunra does not know the remix")]
+    private partial void LogRemixUnknown(string requestId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Webhook of {RequestId} abandoned: caller {Caller} has no webhook secret any more")]
     private partial void LogNoSecret(string requestId, string caller);

@@ -26,18 +26,21 @@ public static class WebhookUrls
             return "webhook_url must not carry credentials.";
         }
 
-        if (IPAddress.TryParse(uri.IdnHost, out var address) && IsLinkLocal(address))
+        if (IPAddress.TryParse(uri.IdnHost, out var address) && IsMetadataOrLinkLocal(address))
         {
             return "webhook_url must not point at a link-local address.";
         }
 
         return allowedHosts.Contains(uri.IdnHost, StringComparer.OrdinalIgnoreCase)
             ? null
-            : $"webhook_url must point at a host the gateway allows ({(allowedHosts.Count == 0 ? "none is allowed" : string.Join(", ", allowedHosts))}).";
+            : "webhook_url must point at a host the operators allowed for webhooks (Gateway:Webhooks:AllowedHosts).";
     }
 
-    /// <summary>169.254.0.0/16 and fe80::/10, where metadata services answer, and the unspecified addresses.</summary>
-    public static bool IsLinkLocal(IPAddress address)
+    /// <summary>
+    /// Where cloud metadata services answer: link-local 169.254.0.0/16 and fe80::/10, AWS's
+    /// fd00:ec2::254, Alibaba's 100.100.100.200, and the unspecified addresses.
+    /// </summary>
+    public static bool IsMetadataOrLinkLocal(IPAddress address)
     {
         if (address.IsIPv4MappedToIPv6)
         {
@@ -45,7 +48,9 @@ public static class WebhookUrls
         }
 
         return address.AddressFamily == AddressFamily.InterNetwork
-            ? address.GetAddressBytes() is [169, 254, ..] || address.Equals(IPAddress.Any)
-            : address.IsIPv6LinkLocal || address.Equals(IPAddress.IPv6Any);
+            ? address.GetAddressBytes() is [169, 254, ..] or [100, 100, 100, 200] || address.Equals(IPAddress.Any)
+            : address.IsIPv6LinkLocal || address.Equals(IPAddress.IPv6Any) || address.Equals(AwsMetadataV6);
     }
+
+    private static readonly IPAddress AwsMetadataV6 = IPAddress.Parse("fd00:ec2::254");
 }

@@ -88,7 +88,8 @@ public static class RemixApi
             .WithSummary("Follow a remix as server-sent events")
             .WithDescription(
                 "A `status` event (the same JSON as the status route, with an `id`) each time the status changes, a `: heartbeat` comment " +
-                "while nothing changes, and the end right after COMPLETED or CANCELED. Reconnect with `Last-Event-ID` to get only what is new.");
+                "while nothing changes, and the end right after COMPLETED or CANCELED. Reconnect with `Last-Event-ID` to get only what is new; " +
+                "204 when that was the final event.");
 
         return app;
     }
@@ -144,7 +145,7 @@ public static class RemixApi
             : TypedResults.Accepted(RemixLinks.Status(requestId), canceled.Value);
     }
 
-    internal static async Task<Results<RemixEventStream, ProblemHttpResult>> Events(
+    internal static async Task<Results<RemixEventStream, NoContent, ProblemHttpResult>> Events(
         [FromRoute(Name = "request_id"), RequestId] string requestId,
         [FromHeader(Name = RemixEventStream.LastEventIdHeader)] string? lastEventId,
         RemixStatuses statuses,
@@ -155,16 +156,26 @@ public static class RemixApi
         HttpContext http)
     {
         var first = await statuses.GetAsync(requestId, logs: false, http.RequestAborted);
-        return first.Failed
-            ? first.Problem.ToResult(http)
-            : new RemixEventStream(RemixEventStream.Follow(
-                first.Value,
-                lastEventId,
-                statuses,
-                sunra.Value.StatusPollInterval,
-                gateway.Value.EventsHeartbeat,
-                clock,
-                http.RequestAborted,
-                lifetime.ApplicationStopping));
+        if (first.Failed)
+        {
+            return first.Problem.ToResult(http);
+        }
+
+        // A caller that already has the final event is told there is nothing more: a 204 stops a
+        // browser's EventSource from reconnecting, where an empty stream would not.
+        if (first.Value.Status is RemixState.Completed or RemixState.Canceled && lastEventId == RemixEventStream.EventIdOf(first.Value))
+        {
+            return TypedResults.NoContent();
+        }
+
+        return new RemixEventStream(RemixEventStream.Follow(
+            first.Value,
+            lastEventId,
+            statuses,
+            sunra.Value.StatusPollInterval,
+            gateway.Value.EventsHeartbeat,
+            clock,
+            http.RequestAborted,
+            lifetime.ApplicationStopping));
     }
 }

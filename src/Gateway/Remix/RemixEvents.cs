@@ -93,9 +93,28 @@ internal sealed class RemixEventStream(IAsyncEnumerable<RemixStatus?> events) : 
                 yield return current;
             }
 
-            if (current.Status is RemixState.Completed or RemixState.Canceled || !await PauseAsync(wait, clock, stopping, cancellationToken))
+            if (current.Status is RemixState.Completed or RemixState.Canceled)
             {
                 yield break;
+            }
+
+            // The wait is cut into slices no longer than the heartbeat, so a long backoff or a long
+            // Retry-After still keeps the stream (and the proxies on its way) alive.
+            var pauseStarted = clock.GetTimestamp();
+            while (clock.GetElapsedTime(pauseStarted) < wait)
+            {
+                var untilHeartbeat = heartbeat - clock.GetElapsedTime(lastWrite);
+                var slice = wait - clock.GetElapsedTime(pauseStarted);
+                if (!await PauseAsync(slice < untilHeartbeat ? slice : untilHeartbeat, clock, stopping, cancellationToken))
+                {
+                    yield break;
+                }
+
+                if (clock.GetElapsedTime(lastWrite) >= heartbeat)
+                {
+                    lastWrite = clock.GetTimestamp();
+                    yield return null;
+                }
             }
 
             var next = await statuses.GetAsync(current.RequestId, logs: false, cancellationToken);
@@ -115,18 +134,17 @@ internal sealed class RemixEventStream(IAsyncEnumerable<RemixStatus?> events) : 
                 wait = interval;
                 current = next.Value;
             }
-
-            if (clock.GetElapsedTime(lastWrite) >= heartbeat && EventIdOf(current) == sent)
-            {
-                lastWrite = clock.GetTimestamp();
-                yield return null;
-            }
         }
     }
 
     // False when the replica began to shut down during the pause.
     private static async Task<bool> PauseAsync(TimeSpan wait, TimeProvider clock, CancellationToken stopping, CancellationToken cancellationToken)
     {
+        if (wait <= TimeSpan.Zero)
+        {
+            return !stopping.IsCancellationRequested;
+        }
+
         try
         {
             await Task.Delay(wait, clock, stopping).WaitAsync(cancellationToken);

@@ -77,9 +77,10 @@ internal sealed class StatusFlights(IServiceScopeFactory scopes, IStateStore sto
         {
             await using var scope = scopes.CreateAsyncScope();
             var status = await scope.ServiceProvider.GetRequiredService<SunraQueueClient>().GetStatusAsync(requestId, logs: false, CancellationToken.None);
-            if (!status.Failed)
+            // A slower call (on this replica or another) must not replace a final status with an older one.
+            var final = !status.Failed && status.Value.Status is RemixState.Completed or RemixState.Canceled;
+            if (!status.Failed && (final || await store.TryGetAsync(RemixStatuses.StatusKey(requestId), RemixJsonContext.Default.RemixStatus) is not { Status: RemixState.Completed or RemixState.Canceled }))
             {
-                var final = status.Value.Status is RemixState.Completed or RemixState.Canceled;
                 await store.TryKeepAsync(
                     RemixStatuses.StatusKey(requestId),
                     status.Value,
@@ -106,8 +107,9 @@ internal static class KeptAnswers
         {
             return await store.GetAsync(key) is { } json ? JsonSerializer.Deserialize(json, type) : null;
         }
-        catch (StateStoreUnavailableException)
+        catch (Exception e) when (e is StateStoreUnavailableException or JsonException)
         {
+            // Away, or kept by an older version in another shape: either way, a miss.
             return null;
         }
     }

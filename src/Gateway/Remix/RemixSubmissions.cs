@@ -196,7 +196,11 @@ internal sealed partial class RemixSubmissions(
     /// <summary>What makes two submits the same: the fields that decide what is bought and where it is told.</summary>
     internal static string Fingerprint(RemixRequest request)
     {
-        var canonical = $"{request.VideoId!.Length}:{request.VideoId}{request.Prompt!.Length}:{request.Prompt}{request.WebhookUrl}";
+        // Without a webhook, the form keys were claimed with before webhooks existed; with one, a form
+        // that cannot equal it (it does not start with a digit).
+        var canonical = request.WebhookUrl is null
+            ? $"{request.VideoId!.Length}:{request.VideoId}{request.Prompt}"
+            : $"webhook:{request.VideoId!.Length}:{request.VideoId}{request.Prompt!.Length}:{request.Prompt}{request.WebhookUrl}";
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
     }
 

@@ -116,9 +116,9 @@ public abstract class WebhookTests(Dictionary<string, string?> store) : GatewayT
     }
 
     [Theory]
-    [InlineData("http://metadata.internal/latest", "allows")]
+    [InlineData("http://metadata.internal/latest", "allowed")]
     [InlineData("http://169.254.169.254/latest/meta-data/", "link-local")]
-    [InlineData("http://10.0.0.7/hook", "allows")]
+    [InlineData("http://10.0.0.7/hook", "allowed")]
     [InlineData("file:///etc/passwd", "http or https")]
     [InlineData("ftp://127.0.0.1/hook", "http or https")]
     [InlineData("not a url", "http or https")]

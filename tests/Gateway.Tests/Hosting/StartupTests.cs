@@ -55,7 +55,9 @@ public sealed class StartupTests
             new Dictionary<string, string?>
             {
                 ["Emulator__QueueTime"] = "00:00:00.3",
-                ["Emulator__RunTime"] = "00:00:00.3",
+
+                // Long enough that a poll on a busy machine still sees the remix running.
+                ["Emulator__RunTime"] = "00:00:01",
 
                 // A status is fresh for one poll interval: a shorter one than the run shows every state.
                 ["Sunra__StatusPollIntervalSeconds"] = "0.05",

@@ -1,0 +1,348 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Gateway.Tests.Remix;
+
+/// <summary>Status delivery with the kept statuses in this process.</summary>
+public sealed class InMemoryStatusDeliveryTests() : StatusDeliveryTests([]);
+
+/// <summary>Status delivery with the kept statuses in Redis.</summary>
+public sealed class RedisStatusDeliveryTests(SharedRedis redis) : StatusDeliveryTests(redis.GatewaySettings());
+
+/// <summary>
+/// Coalesced status and server-sent events, held to what Sunra sees: about one status call per poll
+/// interval (1 s here) per remix however many callers poll or watch it, none once the remix is done.
+/// The emulator's clock is in the test's hand, so a remix moves on only when the test says so; the
+/// gateway runs on the real clock, with a heartbeat after 0.3 s of silence.
+/// </summary>
+public abstract class StatusDeliveryTests : GatewayTest
+{
+    private static readonly TimeSpan Step = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
+    private readonly FakeTimeProvider _clock;
+
+    protected StatusDeliveryTests(Dictionary<string, string?> store)
+        : this(store, new FakeTimeProvider())
+    {
+    }
+
+    private StatusDeliveryTests(Dictionary<string, string?> store, FakeTimeProvider clock)
+        : base(
+            options => { options.QueueTime = Step; options.RunTime = Step; },
+            clock,
+            new Dictionary<string, string?>(store)
+            {
+                ["Sunra:StatusPollIntervalSeconds"] = "1",
+                ["Gateway:EventsHeartbeatSeconds"] = "0.3",
+            })
+    {
+        _clock = clock;
+    }
+
+    private int StatusCalls => Sunra.Calls.All.Count(call => call.Method == "GET" && call.PathAndQuery.Contains("/status", StringComparison.Ordinal));
+
+    [Fact]
+    public async Task Forty_callers_polling_every_50_ms_for_4_seconds_cost_Sunra_no_more_than_a_dozen_status_calls()
+    {
+        var id = await SubmitAsync();
+        var polls = 0;
+        var clock = Stopwatch.StartNew();
+
+        var failures = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => Task.Run(
+            async () =>
+            {
+                var failed = new List<string>();
+                while (clock.Elapsed < TimeSpan.FromSeconds(4))
+                {
+                    using var response = await Client.GetAsync($"/remix/{id}/status", Cancellation);
+                    Interlocked.Increment(ref polls);
+                    if (response.StatusCode != HttpStatusCode.OK)
+                    {
+                        failed.Add($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(Cancellation)}");
+                    }
+
+                    await Task.Delay(TimeSpan.FromMilliseconds(50), Cancellation);
+                }
+
+                return failed;
+            },
+            Cancellation)));
+
+        Assert.Empty(failures.SelectMany(failed => failed));
+        Assert.True(polls >= 400, $"only {polls} polls were made");
+        Assert.InRange(StatusCalls, 2, 12);
+    }
+
+    [Fact]
+    public async Task Once_a_remix_is_COMPLETED_or_CANCELED_its_status_and_result_reads_no_longer_reach_Sunra()
+    {
+        var completed = await SubmitAsync();
+        var canceled = await SubmitAsync();
+        using (var cancel = await Client.PostAsync($"/remix/{canceled}/cancel", null, Cancellation))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        }
+
+        _clock.Advance(Step * 2);
+        Assert.Equal("COMPLETED", await StatusOfAsync(completed));
+        Assert.Equal("CANCELED", await StatusOfAsync(canceled));
+        using (var result = await Client.GetAsync($"/remix/{completed}", Cancellation))
+        {
+            Assert.Equal(HttpStatusCode.OK, result.StatusCode);
+        }
+
+        var before = Sunra.Calls.All;
+
+        // Past the poll interval, when a status that is not final would be asked of Sunra again.
+        await Task.Delay(TimeSpan.FromSeconds(1.1), Cancellation);
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal("COMPLETED", await StatusOfAsync(completed));
+            Assert.Equal("CANCELED", await StatusOfAsync(canceled));
+            using var result = await Client.GetAsync($"/remix/{completed}", Cancellation);
+            Assert.Equal(HttpStatusCode.OK, result.StatusCode);
+            Assert.Equal($"{completed}.mp4", (await result.ReadJsonAsync()).GetProperty("video").GetProperty("file_name").GetString());
+            using var gone = await Client.GetAsync($"/remix/{canceled}", Cancellation);
+            await gone.AssertProblemAsync(410, "/problems/remix-canceled");
+        }
+
+        Assert.Equal(before.Count, Sunra.Calls.Count);
+        Assert.Equal(1, before.Count(call => call.Method == "GET" && call.PathAndQuery == $"/v1/queue/requests/{completed}"));
+    }
+
+    [Fact]
+    public async Task Ten_event_streams_on_one_remix_share_the_polling_and_Sunra_sees_about_one_status_call_per_second()
+    {
+        var id = await SubmitAsync();
+
+        var streams = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => EventStream.OpenAsync(Client, id)));
+        try
+        {
+            foreach (var stream in streams)
+            {
+                Assert.Equal("IN_QUEUE.0", (await stream.ReadAsync()).Id);
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(3), Cancellation);
+
+            // Every stream is still there and polled meanwhile: a poll that finds no change is followed
+            // by a heartbeat.
+            foreach (var stream in streams)
+            {
+                Assert.True((await stream.ReadAsync()).IsHeartbeat);
+            }
+
+            // One status for the ten first events, then at most about one a second for three seconds: not
+            // thirty. (At least one more: a poll that comes a hair before the kept status expires is
+            // answered from it, so a watcher may see Sunra's news only every other second.)
+            Assert.InRange(StatusCalls, 2, 8);
+        }
+        finally
+        {
+            foreach (var stream in streams)
+            {
+                stream.Dispose();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_stream_with_nothing_new_gets_heartbeat_comments_and_no_repeated_event()
+    {
+        var id = await SubmitAsync();
+        using var stream = await EventStream.OpenAsync(Client, id);
+        var first = await stream.ReadAsync();
+        Assert.Equal(["id: IN_QUEUE.0", "event: status"], first.Lines[..2]);
+        var clock = Stopwatch.StartNew();
+
+        var next = new[] { await stream.ReadAsync(), await stream.ReadAsync() };
+
+        Assert.All(next, frame => Assert.Equal([": heartbeat"], frame.Lines));
+        Assert.InRange(StatusCalls, 2, 2 + (int)Math.Ceiling(clock.Elapsed.TotalSeconds));
+    }
+
+    [Fact]
+    public async Task Reconnecting_with_Last_Event_ID_IN_PROGRESS_while_in_progress_gets_only_what_is_new()
+    {
+        var id = await SubmitAsync();
+        _clock.Advance(Step);
+        Assert.Equal("IN_PROGRESS", await StatusOfAsync(id));
+        var before = StatusCalls;
+
+        // The stream's first status is taken before its headers come: IN_PROGRESS, which the caller had.
+        using var stream = await EventStream.OpenAsync(Client, id, lastEventId: "IN_PROGRESS");
+        _clock.Advance(Step);
+        var events = await stream.ReadEventsToEndAsync();
+
+        Assert.Equal(["COMPLETED"], events.Select(frame => frame.Id));
+        Assert.Equal("COMPLETED", JsonDocument.Parse(events[0].Data!).RootElement.GetProperty("status").GetString());
+        Assert.InRange(StatusCalls - before, 1, 4);
+    }
+
+    [Fact]
+    public async Task Reconnecting_with_Last_Event_ID_COMPLETED_to_a_completed_remix_gets_no_event_and_the_stream_ends_without_asking_Sunra()
+    {
+        var id = await SubmitAsync();
+        _clock.Advance(Step * 2);
+        Assert.Equal("COMPLETED", await StatusOfAsync(id));
+        var before = Sunra.Calls.Count;
+
+        using var stream = await EventStream.OpenAsync(Client, id, lastEventId: "COMPLETED");
+
+        Assert.Null(await stream.TryReadAsync());
+        Assert.Equal(before, Sunra.Calls.Count);
+    }
+
+    [Fact]
+    public async Task A_stream_ends_right_after_its_final_event_COMPLETED_or_CANCELED()
+    {
+        var completed = await SubmitAsync();
+        var canceled = await SubmitAsync();
+        using var toCompletion = await EventStream.OpenAsync(Client, completed);
+        using var toCancellation = await EventStream.OpenAsync(Client, canceled);
+        Assert.StartsWith("IN_QUEUE.", (await toCompletion.ReadAsync()).Id, StringComparison.Ordinal);
+        Assert.StartsWith("IN_QUEUE.", (await toCancellation.ReadAsync()).Id, StringComparison.Ordinal);
+
+        using (var cancel = await Client.PostAsync($"/remix/{canceled}/cancel", null, Cancellation))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        }
+
+        _clock.Advance(Step * 2);
+        await Task.WhenAll(AssertEndsRightAfterAsync(toCompletion, "COMPLETED"), AssertEndsRightAfterAsync(toCancellation, "CANCELED"));
+
+        // For each: the first status, then a poll a second until the final one (a poll a hair early
+        // is answered by the kept IN_QUEUE).
+        Assert.InRange(StatusCallsFor(completed), 2, 4);
+        Assert.InRange(StatusCallsFor(canceled), 2, 4);
+    }
+
+    private static async Task AssertEndsRightAfterAsync(EventStream stream, string final)
+    {
+        EventFrame frame;
+        do
+        {
+            frame = await stream.ReadAsync();
+        }
+        while (frame.IsHeartbeat || frame.Id!.StartsWith("IN_QUEUE.", StringComparison.Ordinal));
+
+        Assert.Equal(final, frame.Id);
+        Assert.Equal("status", frame.Type);
+        Assert.Equal(final, JsonDocument.Parse(frame.Data!).RootElement.GetProperty("status").GetString());
+
+        // Not a heartbeat after it (one would come within a second if the stream were still open): the end.
+        Assert.Null(await stream.TryReadAsync());
+    }
+
+    private int StatusCallsFor(string id) =>
+        Sunra.Calls.All.Count(call => call.Method == "GET" && call.PathAndQuery.StartsWith($"/v1/queue/requests/{id}/status", StringComparison.Ordinal));
+
+    private async Task<string> SubmitAsync() => (await Client.SubmitAsync()).GetProperty("request_id").GetString()!;
+
+    private async Task<string> StatusOfAsync(string id)
+    {
+        using var response = await Client.GetAsync($"/remix/{id}/status", Cancellation);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.ReadJsonAsync()).GetProperty("status").GetString()!;
+    }
+
+    /// <summary>One event or comment block of the stream, as the raw lines before its blank line.</summary>
+    private sealed record EventFrame(string[] Lines)
+    {
+        public string? Id => Field("id");
+
+        public string? Type => Field("event");
+
+        public string? Data => Field("data");
+
+        public bool IsHeartbeat => Lines.All(line => line.StartsWith(':'));
+
+        private string? Field(string name) =>
+            Lines.FirstOrDefault(line => line.StartsWith(name + ": ", StringComparison.Ordinal))?[(name.Length + 2)..];
+    }
+
+    /// <summary>
+    /// An events stream read line by line: <see cref="System.Net.ServerSentEvents.SseParser"/> skips
+    /// comments, and the heartbeats are what some of these tests are about.
+    /// </summary>
+    private sealed class EventStream : IDisposable
+    {
+        private readonly HttpResponseMessage _response;
+        private readonly StreamReader _reader;
+
+        private EventStream(HttpResponseMessage response, Stream body)
+        {
+            _response = response;
+            _reader = new StreamReader(body);
+        }
+
+        public static async Task<EventStream> OpenAsync(HttpClient client, string id, string? lastEventId = null)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/remix/{id}/events");
+            if (lastEventId is not null)
+            {
+                request.Headers.Add("Last-Event-ID", lastEventId);
+            }
+
+            var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Cancellation);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+            return new EventStream(response, await response.Content.ReadAsStreamAsync(Cancellation));
+        }
+
+        /// <summary>The next block; fails at the end of the stream.</summary>
+        public async Task<EventFrame> ReadAsync() =>
+            await TryReadAsync() ?? throw new Xunit.Sdk.XunitException("The event stream ended.");
+
+        /// <summary>The next block, or null at the end of the stream; fails if neither comes in time.</summary>
+        public async Task<EventFrame?> TryReadAsync()
+        {
+            var lines = new List<string>();
+            while (true)
+            {
+                var line = await _reader.ReadLineAsync(Cancellation).AsTask().WaitAsync(Deadline, Cancellation);
+                if (line is null)
+                {
+                    Assert.Empty(lines);
+                    return null;
+                }
+
+                if (line.Length == 0)
+                {
+                    if (lines.Count > 0)
+                    {
+                        return new EventFrame([.. lines]);
+                    }
+
+                    continue;
+                }
+
+                lines.Add(line);
+            }
+        }
+
+        /// <summary>The events up to the end of the stream, heartbeats left out.</summary>
+        public async Task<List<EventFrame>> ReadEventsToEndAsync()
+        {
+            var events = new List<EventFrame>();
+            while (await TryReadAsync() is { } frame)
+            {
+                if (!frame.IsHeartbeat)
+                {
+                    events.Add(frame);
+                }
+            }
+
+            return events;
+        }
+
+        public void Dispose()
+        {
+            _reader.Dispose();
+            _response.Dispose();
+        }
+    }
+}
