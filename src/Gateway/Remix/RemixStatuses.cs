@@ -62,6 +62,10 @@ internal sealed class RemixStatuses(SunraQueueClient sunra, StatusFlights flight
 /// </summary>
 internal sealed class StatusFlights(IServiceScopeFactory scopes, IStateStore store, IOptions<SunraOptions> options)
 {
+    // A little less than the interval, so that a watcher polling once per interval never finds the
+    // status it already had still kept, and hears of a change at most one interval late.
+    private static TimeSpan KeptFor(TimeSpan interval) => interval * 0.9;
+
     private readonly ConcurrentDictionary<string, Lazy<Task<Upstream<RemixStatus>>>> _flights = new(StringComparer.Ordinal);
 
     public Task<Upstream<RemixStatus>> FetchAsync(string requestId)
@@ -85,7 +89,7 @@ internal sealed class StatusFlights(IServiceScopeFactory scopes, IStateStore sto
                     RemixStatuses.StatusKey(requestId),
                     status.Value,
                     RemixJsonContext.Default.RemixStatus,
-                    final ? RemixOwners.Retention : options.Value.StatusPollInterval);
+                    final ? RemixOwners.Retention : KeptFor(options.Value.StatusPollInterval));
             }
 
             return status;

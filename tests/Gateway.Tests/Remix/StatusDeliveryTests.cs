@@ -128,8 +128,7 @@ public abstract class StatusDeliveryTests : GatewayTest
 
             await Task.Delay(TimeSpan.FromSeconds(3), Cancellation);
 
-            // Every stream is still there and polled meanwhile: a poll that finds no change is followed
-            // by a heartbeat.
+            // Every stream is still open, with heartbeats where there was nothing new.
             foreach (var stream in streams)
             {
                 Assert.True((await stream.ReadAsync()).IsHeartbeat);
@@ -150,7 +149,7 @@ public abstract class StatusDeliveryTests : GatewayTest
     }
 
     [Fact]
-    public async Task A_stream_with_nothing_new_gets_heartbeat_comments_and_no_repeated_event()
+    public async Task A_stream_with_nothing_new_gets_a_heartbeat_comment_after_each_300_ms_of_silence_and_no_repeated_event()
     {
         var id = await SubmitAsync();
         using var stream = await EventStream.OpenAsync(Client, id);
@@ -158,9 +157,17 @@ public abstract class StatusDeliveryTests : GatewayTest
         Assert.Equal(["id: IN_QUEUE.0", "event: status"], first.Lines[..2]);
         var clock = Stopwatch.StartNew();
 
-        var next = new[] { await stream.ReadAsync(), await stream.ReadAsync() };
+        var next = new List<EventFrame>();
+        while (clock.Elapsed < TimeSpan.FromSeconds(2.5))
+        {
+            next.Add(await stream.ReadAsync());
+        }
 
+        // Heartbeats also between polls a second apart: about eight in 2.5 s; one per poll would be two.
         Assert.All(next, frame => Assert.Equal([": heartbeat"], frame.Lines));
+        Assert.True(next.Count >= 4, $"{next.Count} heartbeats in {clock.Elapsed.TotalSeconds:F1} s");
+
+        // Meanwhile Sunra is asked about once a second: the first status, then the polls at 1 s and 2 s.
         Assert.InRange(StatusCalls, 2, 2 + (int)Math.Ceiling(clock.Elapsed.TotalSeconds));
     }
 
@@ -182,17 +189,30 @@ public abstract class StatusDeliveryTests : GatewayTest
         Assert.InRange(StatusCalls - before, 1, 4);
     }
 
-    [Fact]
-    public async Task Reconnecting_with_Last_Event_ID_COMPLETED_to_a_completed_remix_gets_no_event_and_the_stream_ends_without_asking_Sunra()
+    [Theory]
+    [InlineData("COMPLETED")]
+    [InlineData("CANCELED")]
+    public async Task Reconnecting_with_the_final_Last_Event_ID_gets_no_event_and_nothing_more_without_asking_Sunra(string final)
     {
         var id = await SubmitAsync();
+        if (final == "CANCELED")
+        {
+            using var cancel = await Client.PostAsync($"/remix/{id}/cancel", null, Cancellation);
+            Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        }
+
         _clock.Advance(Step * 2);
-        Assert.Equal("COMPLETED", await StatusOfAsync(id));
+        Assert.Equal(final, await StatusOfAsync(id));
         var before = Sunra.Calls.Count;
 
-        using var stream = await EventStream.OpenAsync(Client, id, lastEventId: "COMPLETED");
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/remix/{id}/events");
+        request.Headers.Add("Last-Event-ID", final);
+        using var response = await Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Cancellation);
 
-        Assert.Null(await stream.TryReadAsync());
+        // A 204, which stops a browser's EventSource from reconnecting.
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync(Cancellation));
+
         Assert.Equal(before, Sunra.Calls.Count);
     }
 
