@@ -6,15 +6,19 @@ namespace Gateway.Sunra;
 internal sealed class SunraOptionsValidator(SunraKey key) : IValidateOptions<SunraOptions>
 {
     public const string MissingKey =
-        "No Sunra key: set the SUNRA_KEY environment variable, or start with --sandbox (or Sunra__Sandbox=true) to run against the built-in emulator.";
+        "No Sunra key: set the SUNRA_KEY environment variable (or SUNRA_KEY_FILE, the path of a file holding it), or start with --sandbox (or Sunra__Sandbox=true) to run against the built-in emulator.";
 
     public const string UnsendableKey =
-        "SUNRA_KEY holds characters that cannot be sent in an HTTP header (spaces, control or non-ASCII characters).";
+        "The Sunra key holds characters that cannot be sent in an HTTP header (spaces, control or non-ASCII characters).";
 
     public ValidateOptionsResult Validate(string? name, SunraOptions options)
     {
         var failures = new List<string>();
-        if (!options.Sandbox && key.Value is null)
+        if (key.Problem is not null)
+        {
+            failures.Add(key.Problem);
+        }
+        else if (!options.Sandbox && key.Value is null)
         {
             failures.Add(MissingKey);
         }

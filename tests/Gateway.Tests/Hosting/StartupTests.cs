@@ -32,7 +32,7 @@ public sealed class StartupTests
         await WaitForExitAsync(gateway);
 
         Assert.Equal(1, gateway.Process.ExitCode);
-        Assert.Contains("SUNRA_KEY holds characters that cannot be sent", gateway.Output, StringComparison.Ordinal);
+        Assert.Contains("The Sunra key holds characters that cannot be sent", gateway.Output, StringComparison.Ordinal);
         Assert.DoesNotContain(key, gateway.Output, StringComparison.Ordinal);
     }
 
