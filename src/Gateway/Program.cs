@@ -8,6 +8,7 @@ using Gateway.Sunra;
 
 var builder = WebApplication.CreateBuilder(SandboxExtensions.WithoutSandboxSwitch(args));
 builder.AddGatewayLogging();
+builder.AddGatewayTelemetry();
 builder.AddGatewayJson();
 builder.AddGatewayProblems();
 builder.AddGatewayOpenApi();
@@ -21,12 +22,14 @@ builder.AddWebhooks();
 builder.AddSandbox(args);
 
 var app = builder.Build();
+app.UseGatewayForwardedHeaders();
 app.UseGatewayRequestLogging();
 app.UseGatewayProblems();
 app.UseGatewayEdges();
 app.UseCallers();
 app.MapGatewayOpenApi();
 app.MapGatewayHealth();
+app.MapGatewayTelemetry();
 app.MapRemix();
 app.MapSandbox();
 

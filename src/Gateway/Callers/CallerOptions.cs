@@ -23,6 +23,9 @@ public sealed class GatewayOptions
     internal TimeSpan EventsHeartbeat => TimeSpan.FromSeconds(EventsHeartbeatSeconds);
 
     public WebhookOptions Webhooks { get; set; } = new();
+
+    /// <summary>The load balancers whose X-Forwarded-For and X-Forwarded-Proto are believed.</summary>
+    public ForwardedHeadersSettings ForwardedHeaders { get; set; } = new();
 }
 
 /// <summary>One internal service.</summary>
@@ -41,6 +44,16 @@ public sealed class CallerOptions
 
     /// <summary>The secret that signs this caller's webhooks (HMAC-SHA256); without it the caller cannot ask for webhooks.</summary>
     public string? WebhookSecret { get; set; }
+}
+
+/// <summary>Trusted proxies (section <c>Gateway:ForwardedHeaders</c>); with none, forwarded headers are ignored.</summary>
+public sealed class ForwardedHeadersSettings
+{
+    /// <summary>Proxy addresses, e.g. <c>10.0.0.5</c>.</summary>
+    public string[] KnownProxies { get; set; } = [];
+
+    /// <summary>Proxy networks in CIDR form, e.g. <c>10.87.0.0/24</c>.</summary>
+    public string[] KnownNetworks { get; set; } = [];
 }
 
 /// <summary>Where webhooks may go (section <c>Gateway:Webhooks</c>).</summary>

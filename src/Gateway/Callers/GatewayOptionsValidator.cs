@@ -18,6 +18,11 @@ internal sealed partial class GatewayOptionsValidator : IValidateOptions<Gateway
             }
         }
 
+        failures.AddRange(options.ForwardedHeaders.KnownProxies.Where(proxy => !System.Net.IPAddress.TryParse(proxy, out _))
+            .Select(proxy => $"Gateway:ForwardedHeaders:KnownProxies: '{proxy}' is not an IP address."));
+        failures.AddRange(options.ForwardedHeaders.KnownNetworks.Where(network => !System.Net.IPNetwork.TryParse(network, out _))
+            .Select(network => $"Gateway:ForwardedHeaders:KnownNetworks: '{network}' is not a network in CIDR form (such as 10.0.0.0/8)."));
+
         if (options.Webhooks.FirstRetrySeconds is < 0.05 or > 600)
         {
             failures.Add("Gateway:Webhooks:FirstRetrySeconds must be between 0.05 and 600.");

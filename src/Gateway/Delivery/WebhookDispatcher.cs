@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Gateway.Callers;
+using Gateway.Hosting;
 using Gateway.Remix;
 using Gateway.State;
 using Gateway.Sunra;
@@ -28,6 +29,7 @@ internal sealed partial class WebhookDispatcher(
     IHttpClientFactory clients,
     IOptions<SunraOptions> sunra,
     IOptions<GatewayOptions> gateway,
+    GatewayMetrics metrics,
     TimeProvider clock,
     ILogger<WebhookDispatcher> logger) : BackgroundService
 {
@@ -206,19 +208,23 @@ internal sealed partial class WebhookDispatcher(
             if (response.IsSuccessStatusCode)
             {
                 LogDelivered(requestId, host, attempt);
+                metrics.WebhookDelivery("delivered");
                 return webhook with { Attempts = attempt, Delivered = true };
             }
 
             LogRefused(requestId, host, (int)response.StatusCode, attempt);
+            metrics.WebhookDelivery("refused");
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
             LogUnreachable(requestId, host, attempt, e.GetType().Name);
+            metrics.WebhookDelivery("unreachable");
         }
 
         if (attempt >= MaxAttempts)
         {
             LogAbandoned(requestId, host, attempt);
+            metrics.WebhookDelivery("abandoned");
             return webhook with { Attempts = attempt, Abandoned = true };
         }
 

@@ -1,3 +1,5 @@
+using System.Net;
+using Microsoft.AspNetCore.HttpOverrides;
 using Gateway.Callers;
 using Microsoft.Net.Http.Headers;
 
@@ -31,7 +33,39 @@ public static class EdgeExtensions
                 .WithHeaders("Content-Type", "Authorization", CallerKeyAuthentication.Header)));
         }
 
+        // X-Forwarded-For and -Proto are believed only from the proxies the operators name: from
+        // anyone else they are ignored, so a caller cannot pass itself off as another address.
+        var forwarded = builder.Configuration.GetSection($"{GatewayOptions.Section}:{nameof(GatewayOptions.ForwardedHeaders)}").Get<ForwardedHeadersSettings>() ?? new();
+        builder.Services.Configure<ForwardedHeadersOptions>(options =>
+        {
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            options.KnownProxies.Clear();
+            options.KnownIPNetworks.Clear();
+            foreach (var proxy in forwarded.KnownProxies)
+            {
+                if (IPAddress.TryParse(proxy, out var address))
+                {
+                    options.KnownProxies.Add(address);
+                }
+            }
+
+            foreach (var network in forwarded.KnownNetworks)
+            {
+                if (System.Net.IPNetwork.TryParse(network, out var parsed))
+                {
+                    options.KnownIPNetworks.Add(parsed);
+                }
+            }
+        });
+
         return builder;
+    }
+
+    /// <summary>First in the pipeline, so that logs, limits and links see the caller's own address and scheme.</summary>
+    public static WebApplication UseGatewayForwardedHeaders(this WebApplication app)
+    {
+        app.UseForwardedHeaders();
+        return app;
     }
 
     public static WebApplication UseGatewayEdges(this WebApplication app)

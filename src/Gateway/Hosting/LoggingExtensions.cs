@@ -1,4 +1,6 @@
 using Serilog;
+using Serilog.Context;
+using Serilog.Formatting.Compact;
 
 namespace Gateway.Hosting;
 
@@ -9,13 +11,29 @@ public static class LoggingExtensions
     /// The logger belongs to this host, not to the static <c>Log.Logger</c>, so that two hosts in one
     /// process (the test host runs many) never write into each other's sinks.
     /// </summary>
+    /// <remarks>
+    /// The console gets compact JSON, one event per line with its trace and span ids (<c>@tr</c>,
+    /// <c>@sp</c>), for a log collector; in Development, readable text.
+    /// </remarks>
     public static WebApplicationBuilder AddGatewayLogging(this WebApplicationBuilder builder)
     {
+        var readable = builder.Environment.IsDevelopment();
         builder.Services.AddSerilog(
-            (services, logger) => logger
-                .ReadFrom.Configuration(builder.Configuration)
-                .ReadFrom.Services(services)
-                .Enrich.FromLogContext(),
+            (services, logger) =>
+            {
+                logger
+                    .ReadFrom.Configuration(builder.Configuration)
+                    .ReadFrom.Services(services)
+                    .Enrich.FromLogContext();
+                if (readable)
+                {
+                    logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {Properties:j}{NewLine}{Exception}");
+                }
+                else
+                {
+                    logger.WriteTo.Console(new RenderedCompactJsonFormatter());
+                }
+            },
             preserveStaticLogger: true);
         return builder;
     }
@@ -23,6 +41,14 @@ public static class LoggingExtensions
     /// <summary>One line per request: method, path, status, elapsed time, the caller's name, the gateway's request id and Sunra's.</summary>
     public static WebApplication UseGatewayRequestLogging(this WebApplication app)
     {
+        // Every line logged while a request runs carries its id, not only the request's own line.
+        app.Use(async (http, next) =>
+        {
+            using (LogContext.PushProperty("GatewayRequestId", http.TraceIdentifier))
+            {
+                await next(http);
+            }
+        });
         app.UseSerilogRequestLogging(options =>
         {
             options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
@@ -31,6 +57,7 @@ public static class LoggingExtensions
             {
                 diagnostics.Set("GatewayRequestId", http.TraceIdentifier);
                 diagnostics.Set("Caller", http.User.Identity?.Name);
+                diagnostics.Set("ClientIp", http.Connection.RemoteIpAddress?.ToString());
             };
         });
         return app;

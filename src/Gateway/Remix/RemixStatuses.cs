@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Gateway.Hosting;
 using Gateway.State;
 using Gateway.Sunra;
 using Microsoft.Extensions.Options;
@@ -20,7 +21,7 @@ namespace Gateway.Remix;
 /// </list>
 /// A status with logs is asked of Sunra each time: logs are not kept.
 /// </summary>
-internal sealed class RemixStatuses(SunraQueueClient sunra, StatusFlights flights, IStateStore store)
+internal sealed class RemixStatuses(SunraQueueClient sunra, StatusFlights flights, IStateStore store, GatewayMetrics metrics)
 {
     public async Task<Upstream<RemixStatus>> GetAsync(string requestId, bool logs, CancellationToken cancellationToken)
     {
@@ -29,9 +30,9 @@ internal sealed class RemixStatuses(SunraQueueClient sunra, StatusFlights flight
             return await sunra.GetStatusAsync(requestId, logs: true, cancellationToken);
         }
 
-        return await store.TryGetAsync(StatusKey(requestId), RemixJsonContext.Default.RemixStatus) is { } kept
-            ? kept
-            : await flights.FetchAsync(requestId).WaitAsync(cancellationToken);
+        var kept = await store.TryGetAsync(StatusKey(requestId), RemixJsonContext.Default.RemixStatus);
+        metrics.StatusRead(kept is not null);
+        return kept ?? await flights.FetchAsync(requestId).WaitAsync(cancellationToken);
     }
 
     public async Task<Upstream<RemixResult>> GetResultAsync(string requestId, CancellationToken cancellationToken)

@@ -27,6 +27,7 @@ internal sealed partial class RemixSubmissions(
     CallerDirectory callers,
     IOptions<GatewayOptions> gateway,
     IOptions<SunraOptions> options,
+    GatewayMetrics metrics,
     ILogger<RemixSubmissions> logger)
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
@@ -65,6 +66,7 @@ internal sealed partial class RemixSubmissions(
             case ClaimOutcome.Replay:
                 var answer = JsonSerializer.Deserialize(claim.Answer!, RemixJsonContext.Default.RemixAccepted)!;
                 http.Response.Headers[ReplayedHeader] = "true";
+                metrics.Submit(caller, "replayed");
                 return TypedResults.Accepted(RemixLinks.Result(answer.RequestId), answer);
             case ClaimOutcome.Mismatch:
                 return IdempotencyKeyReused.ToResult(http);
@@ -81,6 +83,7 @@ internal sealed partial class RemixSubmissions(
         var (permit, sent, refusal) = await PrepareAsync(caller, claim);
         if (refusal is not null)
         {
+            metrics.Submit(caller, "refused");
             return refusal.ToResult(http);
         }
 
@@ -101,9 +104,11 @@ internal sealed partial class RemixSubmissions(
                 await KeepAsync("release an idempotency key", sent, idempotency.ReleaseAsync);
             }
 
+            metrics.Submit(caller, accepted.MayHaveSucceeded ? "unknown" : "refused");
             return accepted.Problem.ToResult(http);
         }
 
+        metrics.Submit(caller, "accepted");
         var remix = accepted.Value;
         await keeper.WriteAsync($"record remix {remix.RequestId} as {caller}'s", () => owners.RecordAsync(remix.RequestId, caller));
         if (request.WebhookUrl is { } url)

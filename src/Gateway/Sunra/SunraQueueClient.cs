@@ -34,7 +34,7 @@ internal readonly record struct Upstream<T>(T? Value, GatewayProblem? Problem, b
 /// contracts into Sunra's, and Sunra's answers and errors into the gateway's contracts and problem
 /// answers. Nothing Sunra says reaches a caller without passing through here and the key redactor.
 /// </summary>
-internal sealed partial class SunraQueueClient(ISunraQueueApi api, SunraKeyRedactor redactor, SunraResilience circuit, ILogger<SunraQueueClient> logger)
+internal sealed partial class SunraQueueClient(ISunraQueueApi api, SunraKeyRedactor redactor, SunraResilience circuit, GatewayMetrics metrics, ILogger<SunraQueueClient> logger)
 {
     /// <summary>The one model the gateway fronts.</summary>
     public const string EndpointId = "openai/sora-2/video-to-video";
@@ -43,6 +43,8 @@ internal sealed partial class SunraQueueClient(ISunraQueueApi api, SunraKeyRedac
 
     private const string OutcomeUnknown =
         "Sunra may still have accepted (and charged for) the remix, so the gateway will not submit it again under the same Idempotency-Key.";
+
+    private static readonly string[] OperationNames = ["submit", "status", "result", "cancel"];
 
     private enum Operation
     {
@@ -110,11 +112,13 @@ internal sealed partial class SunraQueueClient(ISunraQueueApi api, SunraKeyRedac
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or ExecutionRejectedException)
         {
+            metrics.SunraCall(OperationNames[(int)operation], "no-answer");
             return Failure<T>(operation, TransportProblem(operation, e, Reached(e), cancellationToken), Reached(e));
         }
 
         using (response)
         {
+            metrics.SunraCall(OperationNames[(int)operation], response.IsReceived ? StatusNames.Of((int)response.StatusCode!) : "no-answer");
             if (!response.IsReceived)
             {
                 var failure = response.Error?.InnerException ?? response.Error;

@@ -102,8 +102,17 @@ public sealed class StartupTests
 
         Assert.Contains("Sandbox mode", gateway.Output, StringComparison.Ordinal);
         Assert.Contains("sandbox-caller-key", gateway.Output, StringComparison.Ordinal);
-        Assert.Contains("\"Caller\": \"sandbox\"", gateway.Output, StringComparison.Ordinal);
-        Assert.Contains("\"SunraRequestId\"", gateway.Output, StringComparison.Ordinal);
+
+        // Production logs are compact JSON, a line an event: the request lines name the caller,
+        // Sunra's request id, the gateway's request id and the trace.
+        var lines = gateway.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement)
+            .ToList();
+        var submitLine = Assert.Single(lines, line => line.TryGetProperty("RequestPath", out var path) && path.GetString() == "/remix" && line.TryGetProperty("StatusCode", out _));
+        Assert.Equal("sandbox", submitLine.GetProperty("Caller").GetString());
+        Assert.StartsWith("req_", submitLine.GetProperty("SunraRequestId").GetString(), StringComparison.Ordinal);
+        Assert.False(string.IsNullOrEmpty(submitLine.GetProperty("GatewayRequestId").GetString()));
+        Assert.Matches("^[0-9a-f]{32}$", submitLine.GetProperty("@tr").GetString());
     }
 
     [Fact]
