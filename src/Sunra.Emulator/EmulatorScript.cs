@@ -59,6 +59,9 @@ public sealed class EmulatorScript
 /// <summary>One HTTP call the emulator received, kept so tests can say what Sunra saw.</summary>
 public sealed record RecordedCall(string Method, string PathAndQuery, string? Authorization, byte[] Body)
 {
+    /// <summary>The W3C <c>traceparent</c> the caller sent, if any.</summary>
+    public string? TraceParent { get; init; }
+
     public string BodyText => System.Text.Encoding.UTF8.GetString(Body);
 }
 

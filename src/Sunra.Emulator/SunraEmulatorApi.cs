@@ -65,7 +65,10 @@ public static class SunraEmulatorApi
         http.Request.Body.Position = 0;
         var authorization = http.Request.Headers.Authorization.ToString();
         services.GetRequiredService<CallLog>().Add(new RecordedCall(
-            http.Request.Method, http.Request.Path + http.Request.QueryString, authorization.Length == 0 ? null : authorization, buffer.ToArray()));
+            http.Request.Method, http.Request.Path + http.Request.QueryString, authorization.Length == 0 ? null : authorization, buffer.ToArray())
+        {
+            TraceParent = http.Request.Headers["traceparent"].FirstOrDefault(),
+        });
 
         var presented = authorization.StartsWith("Key ", StringComparison.Ordinal) ? authorization["Key ".Length..].Trim() : "";
         var expected = services.GetRequiredService<EmulatorOptions>().ApiKey;

@@ -35,12 +35,15 @@ public static class EdgeExtensions
 
         // X-Forwarded-For and -Proto are believed only from the proxies the operators name: from
         // anyone else they are ignored, so a caller cannot pass itself off as another address.
-        var forwarded = builder.Configuration.GetSection($"{GatewayOptions.Section}:{nameof(GatewayOptions.ForwardedHeaders)}").Get<ForwardedHeadersSettings>() ?? new();
+        var forwarded = ForwardedHeadersOf(builder.Configuration);
         builder.Services.Configure<ForwardedHeadersOptions>(options =>
         {
             options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
             options.KnownProxies.Clear();
             options.KnownIPNetworks.Clear();
+#pragma warning disable ASPDEPR005 // The obsolete list still holds the loopback default, and is still consulted.
+            options.KnownNetworks.Clear();
+#pragma warning restore ASPDEPR005
             foreach (var proxy in forwarded.KnownProxies)
             {
                 if (IPAddress.TryParse(proxy, out var address))
@@ -61,12 +64,24 @@ public static class EdgeExtensions
         return builder;
     }
 
-    /// <summary>First in the pipeline, so that logs, limits and links see the caller's own address and scheme.</summary>
+    /// <summary>
+    /// First in the pipeline, so that logs, limits and links see the caller's own address and scheme.
+    /// Only when proxies are named: with empty lists, the middleware would believe anyone.
+    /// </summary>
     public static WebApplication UseGatewayForwardedHeaders(this WebApplication app)
     {
-        app.UseForwardedHeaders();
+        var forwarded = ForwardedHeadersOf(app.Configuration);
+        if (forwarded.KnownProxies.Length > 0 || forwarded.KnownNetworks.Length > 0)
+        {
+            app.UseForwardedHeaders();
+        }
+
         return app;
     }
+
+    // Read raw, as the pipeline is built before the options are validated (a bad entry stops the start then).
+    private static ForwardedHeadersSettings ForwardedHeadersOf(IConfiguration configuration) =>
+        configuration.GetSection($"{GatewayOptions.Section}:{nameof(GatewayOptions.ForwardedHeaders)}").Get<ForwardedHeadersSettings>() ?? new();
 
     public static WebApplication UseGatewayEdges(this WebApplication app)
     {
