@@ -84,7 +84,8 @@ internal sealed partial class WebhookDispatcher(
             }
 
             await using var scope = scopes.CreateAsyncScope();
-            if (await OutcomeAsync(requestId, webhook, scope.ServiceProvider.GetRequiredService<RemixStatuses>(), cancellationToken) is not { } outcome)
+            var (message, abandon) = await OutcomeAsync(requestId, webhook, scope.ServiceProvider.GetRequiredService<RemixStatuses>(), cancellationToken);
+            if (message is null && !abandon)
             {
                 return;
             }
@@ -102,7 +103,7 @@ internal sealed partial class WebhookDispatcher(
                     return;
                 }
 
-                var sent = outcome is RemixWebhook message ? await SendAsync(requestId, current, message, cancellationToken) : (WebhookRecord)outcome;
+                var sent = message is null ? current with { Abandoned = true } : await SendAsync(requestId, current, message, cancellationToken);
                 if (sent.Delivered)
                 {
                     _delivered.TryAdd(requestId, 0);
@@ -147,26 +148,26 @@ internal sealed partial class WebhookDispatcher(
         return webhook.Delivered || webhook.Abandoned || webhook.NextAttemptAt > clock.GetUtcNow() ? null : webhook;
     }
 
-    // What to do now: the message to send once the remix is final, the webhook abandoned when it can
-    // never be sent (its remix is unknown, or its URL is no longer allowed), or null to wait.
-    private async Task<object?> OutcomeAsync(string requestId, WebhookRecord webhook, RemixStatuses statuses, CancellationToken cancellationToken)
+    // What to do now: send the message once the remix is final, abandon the webhook when it can never
+    // be sent (its remix is unknown, or its URL is no longer allowed), or neither: wait.
+    private async Task<(RemixWebhook? Message, bool Abandon)> OutcomeAsync(string requestId, WebhookRecord webhook, RemixStatuses statuses, CancellationToken cancellationToken)
     {
         if (WebhookUrls.Refusal(webhook.Url, gateway.Value.Webhooks.AllowedHosts) is not null)
         {
             LogNoLongerAllowed(requestId, new Uri(webhook.Url).Host);
-            return webhook with { Abandoned = true };
+            return (null, true);
         }
 
         var status = await statuses.GetAsync(requestId, logs: false, cancellationToken);
         if (status.Failed && status.Problem.Status == StatusCodes.Status404NotFound)
         {
             LogRemixUnknown(requestId);
-            return webhook with { Abandoned = true };
+            return (null, true);
         }
 
         if (status.Failed || status.Value.Status is not (RemixState.Completed or RemixState.Canceled))
         {
-            return null;
+            return (null, false);
         }
 
         RemixVideo? video = null;
@@ -175,13 +176,13 @@ internal sealed partial class WebhookDispatcher(
             var result = await statuses.GetResultAsync(requestId, cancellationToken);
             if (result.Failed)
             {
-                return null;
+                return (null, false);
             }
 
             video = result.Value.Video;
         }
 
-        return new RemixWebhook { RequestId = requestId, Status = status.Value.Status, Video = video, Error = status.Value.Error, Timestamp = default };
+        return (new RemixWebhook { RequestId = requestId, Status = status.Value.Status, Video = video, Error = status.Value.Error, Timestamp = default }, false);
     }
 
     private async Task<WebhookRecord> SendAsync(string requestId, WebhookRecord webhook, RemixWebhook outcome, CancellationToken cancellationToken)

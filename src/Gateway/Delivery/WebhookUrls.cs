@@ -16,7 +16,7 @@ public static class WebhookUrls
     /// <summary>Why the URL may not be called, or null when it may.</summary>
     public static string? Refusal(string url, IReadOnlyCollection<string> allowedHosts)
     {
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || HostOf(uri) is not { } host)
         {
             return "webhook_url must be an absolute http or https URL.";
         }
@@ -26,14 +26,27 @@ public static class WebhookUrls
             return "webhook_url must not carry credentials.";
         }
 
-        if (IPAddress.TryParse(uri.IdnHost, out var address) && IsMetadataOrLinkLocal(address))
+        if (IPAddress.TryParse(host, out var address) && IsMetadataOrLinkLocal(address))
         {
             return "webhook_url must not point at a link-local address.";
         }
 
-        return allowedHosts.Contains(uri.IdnHost, StringComparer.OrdinalIgnoreCase)
+        return allowedHosts.Contains(host, StringComparer.OrdinalIgnoreCase)
             ? null
             : "webhook_url must point at a host the operators allowed for webhooks (Gateway:Webhooks:AllowedHosts).";
+    }
+
+    // The host as DNS sees it (punycode for an international name); null when it cannot be encoded.
+    private static string? HostOf(Uri uri)
+    {
+        try
+        {
+            return uri.IdnHost;
+        }
+        catch (UriFormatException)
+        {
+            return null;
+        }
     }
 
     /// <summary>

@@ -34,6 +34,13 @@ public sealed record GatewayProblem(int Status, string Type, string Title, strin
 {
     public TimeSpan? RetryAfter { get; init; }
 
+    /// <summary>A 400 for one input outside the body (a header, a field checked against settings), in the shape of a validation problem: <c>errors</c> names it.</summary>
+    public static GatewayProblem Invalid(string field, string title, string detail, string? error = null) =>
+        new(StatusCodes.Status400BadRequest, ProblemTypes.InvalidRequest, title, detail)
+        {
+            Extensions = new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [field] = [error ?? detail] } },
+        };
+
     public IDictionary<string, object?>? Extensions { get; init; }
 
     public ProblemHttpResult ToResult(HttpContext http)

@@ -190,12 +190,7 @@ internal sealed partial class RemixSubmissions(
         var why = callers.Named(caller)?.WebhookSecret is null
             ? "This caller has no webhook secret, so the gateway cannot sign its webhooks: ask the operators for Gateway:Clients:" + caller + ":WebhookSecret."
             : WebhookUrls.Refusal(url, gateway.Value.Webhooks.AllowedHosts);
-        return why is null
-            ? null
-            : new GatewayProblem(StatusCodes.Status400BadRequest, ProblemTypes.InvalidRequest, "The webhook_url cannot be used", why)
-            {
-                Extensions = new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["webhook_url"] = [why] } },
-            };
+        return why is null ? null : GatewayProblem.Invalid("webhook_url", "The webhook_url cannot be used", why);
     }
 
     /// <summary>What makes two submits the same: the fields that decide what is bought and where it is told.</summary>
@@ -213,14 +208,11 @@ internal sealed partial class RemixSubmissions(
     internal static bool IsValidIdempotencyKey(string key) =>
         key.Length is > 0 and <= MaxIdempotencyKeyLength && key.All(c => c is > ' ' and <= '~');
 
-    private static readonly GatewayProblem InvalidIdempotencyKey = new(
-        StatusCodes.Status400BadRequest,
-        ProblemTypes.InvalidRequest,
+    private static readonly GatewayProblem InvalidIdempotencyKey = GatewayProblem.Invalid(
+        IdempotencyKeyHeader,
         "The Idempotency-Key header is not valid",
-        $"Idempotency-Key must be 1 to {MaxIdempotencyKeyLength} visible ASCII characters, such as a UUID.")
-    {
-        Extensions = new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [IdempotencyKeyHeader] = [$"Must be 1 to {MaxIdempotencyKeyLength} visible ASCII characters."] } },
-    };
+        $"Idempotency-Key must be 1 to {MaxIdempotencyKeyLength} visible ASCII characters, such as a UUID.",
+        $"Must be 1 to {MaxIdempotencyKeyLength} visible ASCII characters.");
 
     private static readonly GatewayProblem IdempotencyKeyReused = new(
         StatusCodes.Status422UnprocessableEntity,

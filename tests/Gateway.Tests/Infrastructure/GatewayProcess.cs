@@ -47,6 +47,35 @@ public sealed class GatewayProcess : IAsyncDisposable
 
     public Process Process => _process;
 
+    /// <summary>The output as compact JSON log events, a line each: it fails if any line is not JSON.</summary>
+    public IReadOnlyList<System.Text.Json.JsonElement> LogEvents =>
+        [.. Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement)];
+
+    /// <summary>The one request line (the line with the status) of the request to this path.</summary>
+    public System.Text.Json.JsonElement RequestLine(string path) =>
+        Assert.Single(LogEvents, line => line.TryGetProperty("RequestPath", out var logged) && logged.GetString() == path && line.TryGetProperty("StatusCode", out _));
+
+    /// <summary>
+    /// The environment of a gateway process in front of this emulator, with the canary key and the
+    /// caller "orders", plus the given settings (a null value removes one, e.g. <c>SUNRA_KEY</c>).
+    /// </summary>
+    public static Dictionary<string, string?> EnvironmentFor(global::Sunra.Emulator.EmulatorServer sunra, params (string Name, string? Value)[] settings)
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["SUNRA_KEY"] = GatewayFactory.SunraKey,
+            ["Sunra__BaseUrl"] = sunra.BaseUrl.ToString(),
+            ["Gateway__Clients__orders__KeySha256"] = global::Gateway.Callers.CallerDirectory.HashOf(GatewayFactory.OrdersKey),
+        };
+        foreach (var (name, value) in settings)
+        {
+            environment[name] = value;
+        }
+
+        return environment;
+    }
+
     /// <summary>Starts the <c>Gateway.dll</c> the test project was built with, on a free port.</summary>
     public static GatewayProcess Start(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?> environment) =>
         Start(Path.Combine(AppContext.BaseDirectory, "Gateway.dll"), arguments, environment);
@@ -83,7 +112,14 @@ public sealed class GatewayProcess : IAsyncDisposable
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         foreach (var (name, value) in environment)
         {
-            start.Environment[name] = value;
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
         }
 
         return new GatewayProcess(Process.Start(start)!, listenPort);

@@ -25,13 +25,10 @@ public sealed class OperationsTests : IAsyncLifetime
         _sunra = await EmulatorServer.StartAsync(options => options.ApiKey = GatewayFactory.SunraKey);
         var keyFile = Path.Combine(_secrets, "sunra_key");
         await File.WriteAllTextAsync(keyFile, GatewayFactory.SunraKey + "\n", Cancellation);
-        _gateway = GatewayProcess.Start(await PublishedGateway.PathAsync(Cancellation), [], new Dictionary<string, string?>
-        {
-            ["SUNRA_KEY_FILE"] = keyFile,
-            ["Sunra__BaseUrl"] = _sunra.BaseUrl.ToString(),
-            ["Gateway__Clients__orders__KeySha256"] = CallerDirectory.HashOf(GatewayFactory.OrdersKey),
-            ["Gateway__ForwardedHeaders__KnownNetworks__0"] = "127.0.0.0/8",
-        });
+        _gateway = GatewayProcess.Start(
+            await PublishedGateway.PathAsync(Cancellation),
+            [],
+            GatewayProcess.EnvironmentFor(_sunra, ("SUNRA_KEY", null), ("SUNRA_KEY_FILE", keyFile), ("Gateway__ForwardedHeaders__KnownNetworks__0", "127.0.0.0/8")));
         await _gateway.WaitUntilReadyAsync(Cancellation);
     }
 
@@ -67,10 +64,8 @@ public sealed class OperationsTests : IAsyncLifetime
         Assert.DoesNotContain(GatewayFactory.SunraKey, metrics, StringComparison.Ordinal);
 
         Assert.Equal(0, await _gateway.TerminateAsync(TimeSpan.FromSeconds(30)));
-        var lines = _gateway.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(line => JsonDocument.Parse(line).RootElement)
-            .ToList();
-        var submitLine = Assert.Single(lines, line => line.TryGetProperty("RequestPath", out var path) && path.GetString() == "/remix" && line.TryGetProperty("StatusCode", out _));
+        var lines = _gateway.LogEvents;
+        var submitLine = _gateway.RequestLine("/remix");
         Assert.Equal("203.0.113.7", submitLine.GetProperty("ClientIp").GetString());
         Assert.Equal(TraceId, submitLine.GetProperty("@tr").GetString());
         Assert.Equal("orders", submitLine.GetProperty("Caller").GetString());
@@ -81,12 +76,7 @@ public sealed class OperationsTests : IAsyncLifetime
     [Fact]
     public async Task Forwarded_headers_from_an_untrusted_address_are_ignored()
     {
-        await using var untrusting = GatewayProcess.Start(await PublishedGateway.PathAsync(Cancellation), [], new Dictionary<string, string?>
-        {
-            ["SUNRA_KEY"] = GatewayFactory.SunraKey,
-            ["Sunra__BaseUrl"] = _sunra.BaseUrl.ToString(),
-            ["Gateway__Clients__orders__KeySha256"] = CallerDirectory.HashOf(GatewayFactory.OrdersKey),
-        });
+        await using var untrusting = GatewayProcess.Start(await PublishedGateway.PathAsync(Cancellation), [], GatewayProcess.EnvironmentFor(_sunra));
         await untrusting.WaitUntilReadyAsync(Cancellation);
         using var client = new HttpClient { BaseAddress = untrusting.Address };
         client.DefaultRequestHeaders.Add(CallerKeyAuthentication.Header, GatewayFactory.OrdersKey);
@@ -95,9 +85,7 @@ public sealed class OperationsTests : IAsyncLifetime
         (await client.PostAsync("/remix", Http.Json(Http.Remix("v", "p")), Cancellation)).Dispose();
         Assert.Equal(0, await untrusting.TerminateAsync(TimeSpan.FromSeconds(30)));
 
-        var submitLine = untrusting.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(line => JsonDocument.Parse(line).RootElement)
-            .Single(line => line.TryGetProperty("RequestPath", out var path) && path.GetString() == "/remix" && line.TryGetProperty("StatusCode", out _));
+        var submitLine = untrusting.RequestLine("/remix");
         Assert.Equal("127.0.0.1", submitLine.GetProperty("ClientIp").GetString());
     }
 

@@ -22,13 +22,10 @@ public sealed class ShutdownTests : IAsyncLifetime
             options.ApiKey = GatewayFactory.SunraKey;
             options.QueueTime = TimeSpan.FromMinutes(10);
         });
-        _gateway = GatewayProcess.Start(await PublishedGateway.PathAsync(Cancellation), [], new Dictionary<string, string?>
-        {
-            ["SUNRA_KEY"] = GatewayFactory.SunraKey,
-            ["Sunra__BaseUrl"] = _sunra.BaseUrl.ToString(),
-            ["Sunra__StatusPollIntervalSeconds"] = "0.1",
-            ["Gateway__Clients__orders__KeySha256"] = CallerDirectory.HashOf(GatewayFactory.OrdersKey),
-        });
+        _gateway = GatewayProcess.Start(
+            await PublishedGateway.PathAsync(Cancellation),
+            [],
+            GatewayProcess.EnvironmentFor(_sunra, ("Sunra__StatusPollIntervalSeconds", "0.1")));
         await _gateway.WaitUntilReadyAsync(Cancellation);
         _client = new HttpClient { BaseAddress = _gateway.Address };
         _client.DefaultRequestHeaders.Add(CallerKeyAuthentication.Header, GatewayFactory.OrdersKey);
