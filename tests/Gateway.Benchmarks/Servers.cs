@@ -1,0 +1,99 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Gateway.Benchmarks;
+
+/// <summary>A server under load: where it listens and how to read what it allocated.</summary>
+internal sealed class Server(string name, string baseUrl, BenchProcess? process, Func<Task<long?>>? allocatedBytes) : IAsyncDisposable
+{
+    private static readonly HttpClient Reader = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    public string Name { get; } = name;
+
+    public string BaseUrl { get; } = baseUrl;
+
+    public BenchProcess? Process { get; } = process;
+
+    public Task<long?>? AllocatedBytesAsync() => allocatedBytes?.Invoke();
+
+    public ValueTask DisposeAsync() => Process?.DisposeAsync() ?? ValueTask.CompletedTask;
+
+    public const string CallerKey = "bench-caller-key";
+
+    /// <summary>
+    /// The published gateway as its image runs it (Production: JSON log lines, one per request),
+    /// with one caller whose limits are out of the way and the fast upstream as Sunra.
+    /// </summary>
+    public static async Task<(Server Server, TimeSpan Ready)> StartGatewayAsync(string publish, FastUpstream upstream, string work)
+    {
+        var port = FreePort.Next();
+        var environment = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["DOTNET_ENVIRONMENT"] = "Production",
+            ["SUNRA_KEY"] = FastUpstream.SunraKey,
+            ["Sunra__BaseUrl"] = upstream.BaseUrl + "/v1",
+            ["Gateway__Clients__bench__KeySha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(CallerKey))),
+            ["Gateway__Clients__bench__SubmitsPerMinute"] = "1000000000",
+            ["Gateway__Clients__bench__ReadsPerMinute"] = "1000000000",
+            ["Gateway__Clients__bench__DailySubmitQuota"] = "1000000000",
+        };
+        var process = BenchProcess.Start("dotnet", [Path.Combine(publish, "Gateway.dll")], Path.Combine(work, $"gateway-{port}.log"), environment, publish);
+        var baseUrl = $"http://127.0.0.1:{port}";
+        var ready = await process.WaitUntilAnswersAsync(new Uri(baseUrl + "/health/ready"), TimeSpan.FromSeconds(30));
+        return (new Server("gateway", baseUrl, process, () => GatewayAllocatedBytesAsync(baseUrl)), ready);
+    }
+
+    /// <summary>The yardstick: a plain YARP pass-through to the same upstream.</summary>
+    public static async Task<(Server Server, TimeSpan Ready)> StartYarpAsync(string publish, FastUpstream upstream, string work)
+    {
+        var port = FreePort.Next();
+        var environment = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["Upstream"] = upstream.BaseUrl,
+        };
+        var process = BenchProcess.Start("dotnet", [Path.Combine(publish, "Gateway.Benchmarks.Yarp.dll")], Path.Combine(work, $"yarp-{port}.log"), environment, publish);
+        var baseUrl = $"http://127.0.0.1:{port}";
+        var ready = await process.WaitUntilAnswersAsync(new Uri(baseUrl + "/allocated-bytes"), TimeSpan.FromSeconds(30));
+        return (new Server("YARP pass-through", baseUrl, process, async () => await Reader.GetFromJsonAsync<long>(baseUrl + "/allocated-bytes")), ready);
+    }
+
+    /// <summary>Submits one remix through the gateway and reads its status once, so the final status is kept by the gateway.</summary>
+    public async Task<string> CompletedRemixAsync(string body)
+    {
+        using var submit = new HttpRequestMessage(HttpMethod.Post, BaseUrl + "/remix") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        submit.Headers.Add("X-Api-Key", CallerKey);
+        using var accepted = await Reader.SendAsync(submit);
+        accepted.EnsureSuccessStatusCode();
+        var requestId = (await accepted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("request_id").GetString()!;
+
+        using var read = new HttpRequestMessage(HttpMethod.Get, $"{BaseUrl}/remix/{requestId}/status");
+        read.Headers.Add("X-Api-Key", CallerKey);
+        using var status = await Reader.SendAsync(read);
+        var state = (await status.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString();
+        return state == "COMPLETED" ? requestId : throw new InvalidOperationException($"the prepared remix is {state}, not COMPLETED");
+    }
+
+    // The runtime's own meter (System.Runtime), which the gateway exports with its metrics; a build
+    // from before it did has no figure.
+    private static async Task<long?> GatewayAllocatedBytesAsync(string baseUrl)
+    {
+        const string Metric = "dotnet_gc_heap_total_allocated_bytes_total";
+        var text = await Reader.GetStringAsync(baseUrl + "/metrics");
+        var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(Metric, StringComparison.Ordinal));
+        if (line is null)
+        {
+            return null;
+        }
+
+        // name{labels} value [timestamp]
+        var value = line[(line.IndexOf('}', StringComparison.Ordinal) + 1)..].Trim().Split(' ')[0];
+        return (long)double.Parse(value, CultureInfo.InvariantCulture);
+    }
+}

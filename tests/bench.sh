@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The gateway's benchmark: the README's benchmark command. It prints requests/s, p50/p99 latency,
+# errors, allocation and CPU per request and memory for POST /remix and a cached status read,
+# through the published gateway, straight to a fast upstream (nginx answering from memory) and
+# through a plain YARP pass-through, and fails only on errors. Options (all optional):
+#   --duration 10 --warmup 10 --rounds 3 --connections 32 --startups 3
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# wrk drives the load and nginx plays Sunra; install them from apt when missing.
+if ! command -v wrk >/dev/null || ! [[ -x /usr/sbin/nginx ]]; then
+  sudo=()
+  if [[ "$(id -u)" -ne 0 ]] && command -v sudo >/dev/null; then
+    sudo=(sudo)
+  fi
+  echo "bench: installing wrk and nginx-light from apt" >&2
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq --no-install-recommends wrk nginx-light >/dev/null
+fi
+
+# The servers run as they are deployed: the output of dotnet publish.
+dotnet publish src/Gateway/Gateway.csproj --configuration Release \
+  --output artifacts/publish/Gateway -nologo -v quiet
+dotnet publish tests/Gateway.Benchmarks.Yarp/Gateway.Benchmarks.Yarp.csproj --configuration Release \
+  --output artifacts/publish/Gateway.Benchmarks.Yarp -nologo -v quiet
+
+mkdir -p artifacts/benchmarks
+dotnet run --project tests/Gateway.Benchmarks --configuration Release -- "$@" \
+  | tee artifacts/benchmarks/latest.txt
