@@ -32,11 +32,12 @@ dotnet publish src/Gateway/Gateway.csproj --configuration Release \
 results="artifacts/test-results"
 figures="artifacts/figures"
 rm -rf "$results" "$figures"
+log="artifacts/test-results.log"
 status=0
 dotnet test Gateway.sln --configuration Release \
   --logger "trx;LogFileName=gateway-tests.trx" \
   --logger "console;verbosity=normal" \
-  --results-directory "$results" || status=$?
+  --results-directory "$results" 2>&1 | tee "$log" || status=$?
 
 # The figures some tests measure (the soak's counts), printed rather than asserted on time.
 if [[ -d "$figures" ]]; then
@@ -56,6 +57,11 @@ passed=$(count passed)
 failed=$(count failed)
 total=$(count total)
 executed=$(count executed)
+# Repeat each failure with its message and stack at the end, where a shortened log still shows it.
+if [[ "$failed" -ne 0 ]]; then
+  awk '/^  Failed /{keep=1; lines=0} /^  (Passed|Skipped) |^Results File:/{keep=0}
+       keep && lines++ < 60' "$log"
+fi
 echo "tests: ${passed} passed, ${failed} failed, $((total - executed)) skipped"
 
 if [[ "$executed" -eq 0 ]]; then

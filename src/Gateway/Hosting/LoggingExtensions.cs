@@ -25,14 +25,22 @@ public static class LoggingExtensions
                     .ReadFrom.Configuration(builder.Configuration)
                     .ReadFrom.Services(services)
                     .Enrich.FromLogContext();
-                if (readable)
-                {
-                    logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {Properties:j}{NewLine}{Exception}");
-                }
-                else
-                {
-                    logger.WriteTo.Console(new RenderedCompactJsonFormatter());
-                }
+                // The console is written by one background thread: a request hands its line over and
+                // goes on, instead of queueing for the console's lock (and its write) with every other
+                // request. When the buffer is full, requests wait rather than lose lines.
+                logger.WriteTo.Async(
+                    console =>
+                    {
+                        if (readable)
+                        {
+                            console.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {Properties:j}{NewLine}{Exception}");
+                        }
+                        else
+                        {
+                            console.Console(new RenderedCompactJsonFormatter());
+                        }
+                    },
+                    blockWhenFull: true);
             },
             preserveStaticLogger: true);
         return builder;

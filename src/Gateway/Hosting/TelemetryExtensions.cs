@@ -5,8 +5,15 @@ namespace Gateway.Hosting;
 
 public static class TelemetryExtensions
 {
+    /// <summary>The runtime's own meter: GC, allocations, memory, thread pool and exceptions.</summary>
+    private const string RuntimeMeter = "System.Runtime";
+
+    private const string AspNetCoreHostingMeter = "Microsoft.AspNetCore.Hosting";
+
+    private const string KestrelMeter = "Microsoft.AspNetCore.Server.Kestrel";
+
     /// <summary>
-    /// OpenTelemetry: request, HTTP client and the gateway's own metrics, scraped by Prometheus at
+    /// OpenTelemetry: request, connection, runtime and the gateway's own metrics (Sunra calls among them), scraped by Prometheus at
     /// <c>/metrics</c>; traces of requests and their calls to Sunra, whose W3C <c>traceparent</c>
     /// HttpClient passes upstream, so a remix can be followed from <c>POST /remix</c> to Sunra.
     /// </summary>
@@ -14,10 +21,14 @@ public static class TelemetryExtensions
     {
         builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddOpenTelemetry()
+            // Request rates and durations come from ASP.NET Core's hosting meter, connections from
+            // Kestrel's; calls to Sunra are counted by the gateway's own meter, by operation and
+            // status. HttpClient's, routing's and the rate limiter's meters would record several
+            // more measurements on every request and tell nothing those do not.
             .WithMetrics(metrics => metrics
-                .AddAspNetCoreInstrumentation()
-                .AddHttpClientInstrumentation()
+                .AddMeter(AspNetCoreHostingMeter, KestrelMeter)
                 .AddMeter(GatewayMetrics.MeterName)
+                .AddMeter(RuntimeMeter)
                 .AddPrometheusExporter())
             .WithTracing(tracing => tracing
                 .AddAspNetCoreInstrumentation(options => options.Filter = http => !http.Request.Path.StartsWithSegments("/metrics"))

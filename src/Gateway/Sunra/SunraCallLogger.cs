@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Http.Logging;
 
 namespace Gateway.Sunra;
@@ -10,7 +9,8 @@ namespace Gateway.Sunra;
 /// </summary>
 internal sealed partial class SunraCallLogger(ILogger<SunraCallLogger> logger) : IHttpClientLogger
 {
-    public object? LogRequestStart(HttpRequestMessage request) => Stopwatch.GetTimestamp();
+    // The handler times the call itself and passes the elapsed time to the stop methods.
+    public object? LogRequestStart(HttpRequestMessage request) => null;
 
     public void LogRequestStop(object? context, HttpRequestMessage request, HttpResponseMessage response, TimeSpan elapsed)
     {

@@ -6,9 +6,12 @@ namespace Gateway.Sunra;
 /// <summary>Adds <c>Authorization: Key …</c> to every call to Sunra: the one place the key leaves the process.</summary>
 internal sealed class SunraKeyHandler(SunraKey key) : DelegatingHandler
 {
+    // Made once: a header value is never changed once set, so every call can share it.
+    private readonly AuthenticationHeaderValue _authorization = new("Key", key.Value);
+
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        request.Headers.Authorization = new AuthenticationHeaderValue("Key", key.Value);
+        request.Headers.Authorization = _authorization;
         return base.SendAsync(request, cancellationToken);
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
+using Polly.Telemetry;
 using Polly.Timeout;
 
 namespace Gateway.Sunra;
@@ -53,6 +54,10 @@ internal sealed class SunraResilience(IOptions<SunraOptions> options)
             })
             .AddTimeout(TimeSpan.FromSeconds(options.Value.TimeoutSeconds));
     }
+
+    /// <summary>An attempt that went well is not news: Debug; every other resilience event keeps its severity.</summary>
+    internal static ResilienceEventSeverity Severity(SeverityProviderArguments args) =>
+        args.Event is { EventName: "ExecutionAttempt", Severity: ResilienceEventSeverity.Information } ? ResilienceEventSeverity.Debug : args.Event.Severity;
 
     private static bool IsRetryable(ResilienceContext context, Outcome<HttpResponseMessage> outcome)
     {
