@@ -63,11 +63,11 @@ internal sealed class ExamplesTransformer : IOpenApiOperationTransformer
             }
         }
 
-        foreach (var (code, header, description) in RemixExamples.Headers(route))
+        foreach (var (code, header, description, type) in RemixExamples.Headers(route))
         {
             if (operation.Responses.TryGetValue(code, out var response) && response is OpenApiResponse described)
             {
-                AddHeader(described, header, description, JsonSchemaType.String);
+                AddHeader(described, header, description, type);
             }
         }
 
@@ -191,19 +191,19 @@ internal static class RemixExamples
         string.Concat(new[] { InQueue, InProgress with { Logs = null }, Completed }.Select(status =>
             $"id: {RemixEventStream.EventIdOf(status)}\nevent: status\ndata: {JsonSerializer.Serialize(status, RemixJsonContext.Default.RemixStatus)}\n\n"));
 
-    public static IEnumerable<(string Code, string Header, string Description)> Headers(string route) => route switch
+    public static IEnumerable<(string Code, string Header, string Description, JsonSchemaType Type)> Headers(string route) => route switch
     {
         Submit =>
         [
-            ("202", "Location", "The status URL of the new remix."),
-            ("202", RemixSubmissions.ReplayedHeader, "true when this answer repeats the first one for the same Idempotency-Key (within " + IdempotencyRecords.RetentionText + ")."),
+            ("202", "Location", "The status URL of the new remix.", JsonSchemaType.String),
+            ("202", RemixSubmissions.ReplayedHeader, "true when this answer repeats the first one for the same Idempotency-Key (within " + IdempotencyRecords.RetentionText + ").", JsonSchemaType.String),
         ],
         Result =>
         [
-            ("202", "Location", "The status URL of the remix."),
-            ("202", "Retry-After", "Seconds to wait before asking again."),
+            ("202", "Location", "The status URL of the remix.", JsonSchemaType.String),
+            ("202", "Retry-After", "Seconds to wait before asking again.", JsonSchemaType.Integer),
         ],
-        Cancel => [("202", "Location", "The status URL of the remix.")],
+        Cancel => [("202", "Location", "The status URL of the remix.", JsonSchemaType.String)],
         _ => [],
     };
 

@@ -8,6 +8,7 @@ namespace Gateway.Tests.Browser;
 /// Swagger UI in Debian's Chromium, against the published gateway in sandbox mode, used the way a
 /// newcomer uses it: Authorize with the sandbox key, then "Try it out" route by route.
 /// </summary>
+[Collection(nameof(BrowserTestGroup))]
 public sealed class SwaggerUiTests(Chromium chromium) : IClassFixture<Chromium>
 {
     private const string SandboxKey = "sandbox-caller-key";
@@ -176,3 +177,10 @@ public sealed class SwaggerUiTests(Chromium chromium) : IClassFixture<Chromium>
         await Expect(answer.Locator(".response-col_description")).ToContainTextAsync(bodyHolds);
     }
 }
+
+/// <summary>
+/// The browser tests run alone, after the others: Chromium and two gateways are the heaviest load
+/// in the suite, and on two cores they would slow the tests that watch a sandbox remix's timing.
+/// </summary>
+[CollectionDefinition(nameof(BrowserTestGroup), DisableParallelization = true)]
+public sealed class BrowserTestGroup;
