@@ -1,25 +1,31 @@
 #!/usr/bin/env bash
 # Runs every test of the gateway: the README's test command, and what .ci/run calls.
-# It needs the .NET SDK, and on Debian installs what else the tests run (redis-server, nginx);
-# it restores packages, publishes and builds in Release and prints a closing line
+# It needs the .NET SDK, and on Debian installs what else the tests run (redis-server, nginx,
+# chromium); it restores packages, publishes and builds in Release and prints a closing line
 # "tests: N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The multi-instance tests run a real Redis and a real nginx in front of several gateways;
-# install them from apt when missing (as root, or through sudo when there is one).
+# The multi-instance tests run a real Redis and a real nginx in front of several gateways, and the
+# browser tests drive Debian's Chromium (nothing downloads a browser of its own); install what is
+# missing from apt (as root, or through sudo when there is one). fonts-liberation is only a
+# recommendation of Chromium's, but without it the screenshots have no readable text.
 install_test_dependencies() {
-  if command -v redis-server >/dev/null && { [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null; }; then
+  local missing=()
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null || missing+=(nginx-light)
+  [[ -x /usr/bin/chromium ]] || missing+=(chromium fonts-liberation)
+  if [[ ${#missing[@]} -eq 0 ]]; then
     return
   fi
   local sudo=()
   if [[ "$(id -u)" -ne 0 ]] && command -v sudo >/dev/null; then
     sudo=(sudo)
   fi
-  echo "tests: installing redis-server and nginx-light from apt" >&2
+  echo "tests: installing ${missing[*]} from apt" >&2
   "${sudo[@]}" apt-get update -qq
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -qq --no-install-recommends redis-server nginx-light >/dev/null
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 install_test_dependencies
 
@@ -31,7 +37,8 @@ dotnet publish src/Gateway/Gateway.csproj --configuration Release \
 # Build and run the tests, writing a TRX file to count the results from.
 results="artifacts/test-results"
 figures="artifacts/figures"
-rm -rf "$results" "$figures"
+screenshots="artifacts/screenshots"
+rm -rf "$results" "$figures" "$screenshots"
 log="artifacts/test-results.log"
 status=0
 dotnet test Gateway.sln --configuration Release \

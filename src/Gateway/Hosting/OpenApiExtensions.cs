@@ -29,13 +29,17 @@ public static class OpenApiExtensions
                 return Task.CompletedTask;
             });
             options.AddSchemaTransformer<ContractSchemaTransformer>();
+            options.AddOperationTransformer<ExamplesTransformer>();
             options.AddDocumentTransformer<CallerKeySecurityTransformer>();
             options.AddOperationTransformer<CallerKeySecurityTransformer>();
         });
         return builder;
     }
 
-    /// <summary>The document at <see cref="DocumentUrl"/> and Swagger UI at <c>/swagger</c>, in every environment.</summary>
+    /// <summary>
+    /// The document at <see cref="DocumentUrl"/> and Swagger UI at <c>/swagger</c>, in every environment,
+    /// with a player for the video of a result fetched there.
+    /// </summary>
     public static WebApplication MapGatewayOpenApi(this WebApplication app)
     {
         app.MapOpenApi();
@@ -44,8 +48,22 @@ public static class OpenApiExtensions
             options.SwaggerEndpoint(DocumentUrl, "Sora Remix Gateway v1");
             options.RoutePrefix = "swagger";
             options.DocumentTitle = "Sora Remix Gateway";
+
+            // Inline, so the page needs no route of the gateway's own beside Swagger UI's files.
+            options.HeadContent = $"<script>{VideoPluginScript()}</script>";
+            options.ConfigObject.Plugins = [VideoPluginName];
         });
         return app;
+    }
+
+    private const string VideoPluginName = "RemixVideoPlugin";
+
+    private static string VideoPluginScript()
+    {
+        using var stream = typeof(OpenApiExtensions).Assembly.GetManifestResourceStream($"Gateway.{VideoPluginName}.js")
+            ?? throw new InvalidOperationException("The Swagger UI video plugin is not embedded in the gateway.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
     }
 }
 
@@ -67,13 +85,13 @@ internal sealed class CallerKeySecurityTransformer : IOpenApiDocumentTransformer
             Type = SecuritySchemeType.ApiKey,
             In = ParameterLocation.Header,
             Name = CallerKeyAuthentication.Header,
-            Description = "Your service's own gateway key (never the Sunra key). In sandbox mode: sandbox-caller-key.",
+            Description = "Your service's own gateway key (never the Sunra key). In sandbox mode: `sandbox-caller-key`.",
         };
         document.Components.SecuritySchemes[Bearer] = new OpenApiSecurityScheme
         {
             Type = SecuritySchemeType.Http,
             Scheme = "bearer",
-            Description = "The same key, as 'Authorization: Bearer <key>'.",
+            Description = "The same key, sent as `Authorization: Bearer <key>`.",
         };
         return Task.CompletedTask;
     }

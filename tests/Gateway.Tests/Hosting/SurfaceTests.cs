@@ -31,6 +31,147 @@ public sealed class SurfaceTests : GatewayTest
     }
 
     [Fact]
+    public async Task Swagger_UI_loads_the_plugin_that_plays_a_results_video()
+    {
+        var page = await Client.GetStringAsync("/swagger/index.html", Cancellation);
+        var initializer = await Client.GetStringAsync("/swagger/index.js", Cancellation);
+
+        Assert.Contains("function RemixVideoPlugin()", page, StringComparison.Ordinal);
+        Assert.Contains("\"plugins\":[\"RemixVideoPlugin\"]", initializer, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Every_route_has_a_summary_and_a_description()
+    {
+        foreach (var (route, operation) in Operations(await DocumentAsync()))
+        {
+            Assert.False(string.IsNullOrWhiteSpace(operation.GetProperty("summary").GetString()), $"{route} has no summary");
+            Assert.False(string.IsNullOrWhiteSpace(operation.GetProperty("description").GetString()), $"{route} has no description");
+        }
+    }
+
+    [Fact]
+    public async Task The_documented_remix_example_is_valid_and_answered_in_the_documented_shape()
+    {
+        var submit = (await DocumentAsync()).GetProperty("paths").GetProperty("/remix").GetProperty("post");
+        var example = submit.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("examples").GetProperty("remix").GetProperty("value");
+        var accepted = submit.GetProperty("responses").GetProperty("202").GetProperty("content").GetProperty("application/json").GetProperty("examples").GetProperty("accepted").GetProperty("value");
+
+        using var response = await Client.PostAsync("/remix", Http.Json(example.GetRawText()), Cancellation);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(Names(accepted), Names(await response.ReadJsonAsync()));
+        Assert.InRange(example.GetProperty("prompt").GetString()!.EnumerateRunes().Count(), 1, 5000);
+        Assert.NotEmpty(example.GetProperty("video_id").GetString()!);
+    }
+
+    [Fact]
+    public async Task The_status_route_shows_an_example_of_every_status_shape()
+    {
+        var examples = (await DocumentAsync()).GetProperty("paths").GetProperty("/remix/{request_id}/status").GetProperty("get")
+            .GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("examples");
+
+        var shapes = examples.EnumerateObject().Select(e => e.Value.GetProperty("value")).ToList();
+        Assert.Equal(["CANCELED", "COMPLETED", "IN_PROGRESS", "IN_QUEUE"], shapes.Select(s => s.GetProperty("status").GetString()).Distinct().Order());
+        Assert.Contains(shapes, s => s.GetProperty("status").GetString() == "IN_QUEUE" && s.TryGetProperty("queue_position", out _));
+        Assert.Contains(shapes, s => s.TryGetProperty("success", out var success) && success.GetBoolean() && s.TryGetProperty("metrics", out _));
+        Assert.Contains(shapes, s => s.TryGetProperty("success", out var success) && !success.GetBoolean() && s.GetProperty("error").TryGetProperty("message", out _));
+        Assert.All(examples.EnumerateObject(), e => Assert.False(string.IsNullOrEmpty(e.Value.GetProperty("summary").GetString())));
+    }
+
+    [Fact]
+    public async Task The_result_cancel_and_events_routes_show_their_answers()
+    {
+        var paths = (await DocumentAsync()).GetProperty("paths");
+
+        var result = paths.GetProperty("/remix/{request_id}").GetProperty("get").GetProperty("responses");
+        var video = ExamplesOf(result.GetProperty("200"), "application/json").Single().GetProperty("video");
+        Assert.StartsWith("video/", video.GetProperty("content_type").GetString(), StringComparison.Ordinal);
+        Assert.Equal(["IN_PROGRESS", "IN_QUEUE"], ExamplesOf(result.GetProperty("202"), "application/json").Select(s => s.GetProperty("status").GetString()).Order());
+        Assert.True(result.GetProperty("202").GetProperty("headers").TryGetProperty("Retry-After", out _));
+        var cancel = paths.GetProperty("/remix/{request_id}/cancel").GetProperty("post").GetProperty("responses").GetProperty("202");
+        Assert.Equal("CANCELLATION_REQUESTED", ExamplesOf(cancel, "application/json").Single().GetProperty("status").GetString());
+        var events = paths.GetProperty("/remix/{request_id}/events").GetProperty("get").GetProperty("responses").GetProperty("200")
+            .GetProperty("content").GetProperty("text/event-stream").GetProperty("example").GetString();
+        Assert.StartsWith("id: IN_QUEUE.0\nevent: status\ndata: {", events, StringComparison.Ordinal);
+        Assert.Contains("\"status\":\"COMPLETED\"", events, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Every_problem_response_shows_an_example_of_each_problem_it_can_be_and_every_problem_type_is_shown()
+    {
+        var document = await DocumentAsync();
+        var shown = new HashSet<string>();
+
+        foreach (var (route, operation) in Operations(document))
+        {
+            foreach (var response in operation.GetProperty("responses").EnumerateObject().Where(r => r.Value.TryGetProperty("content", out var c) && c.TryGetProperty("application/problem+json", out _)))
+            {
+                var problems = ExamplesOf(response.Value, "application/problem+json").ToList();
+                Assert.True(problems.Count > 0, $"{route} {response.Name} has no problem example");
+                foreach (var problem in problems)
+                {
+                    Assert.Equal(int.Parse(response.Name, System.Globalization.CultureInfo.InvariantCulture), problem.GetProperty("status").GetInt32());
+                    Assert.Contains($"`{problem.GetProperty("type").GetString()}`", response.Value.GetProperty("description").GetString(), StringComparison.Ordinal);
+                    shown.Add(problem.GetProperty("type").GetString()!);
+                }
+            }
+        }
+
+        var types = typeof(global::Gateway.Hosting.ProblemTypes).GetFields().Select(f => (string)f.GetValue(null)!);
+        Assert.Empty(types.Except(shown));
+    }
+
+    [Fact]
+    public async Task The_documented_problem_examples_are_the_answers_the_gateway_gives()
+    {
+        var paths = (await DocumentAsync()).GetProperty("paths");
+        using var anonymous = Gateway.CreateClientWithKey(null);
+        await OwnAsync("pd_refused_credentials");
+        await OwnAsync("pd_not_cancellable");
+        var canceled = (await Client.SubmitAsync()).GetProperty("request_id").GetString()!;
+        using var cancel = await Client.PostAsync($"/remix/{canceled}/cancel", null, Cancellation);
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+
+        var answers = new List<(string Path, string Method, HttpResponseMessage Answer)>
+        {
+            ("/remix", "post", await Client.PostAsync("/remix", Http.Json("{}"), Cancellation)),
+            ("/remix", "post", await anonymous.PostAsync("/remix", Http.Json(Http.Remix("v", "p")), Cancellation)),
+            ("/remix", "post", await Client.PostAsync("/remix", new StringContent("v p"), Cancellation)),
+            ("/remix/{request_id}/status", "get", await Client.GetAsync("/remix/a.b/status", Cancellation)),
+            ("/remix/{request_id}/status", "get", await Client.GetAsync("/remix/pd_nobody/status", Cancellation)),
+            ("/remix/{request_id}", "get", await Client.GetAsync($"/remix/{canceled}", Cancellation)),
+        };
+        Sunra.Script.Enqueue(global::Sunra.Emulator.SunraOperation.Submit, new global::Sunra.Emulator.Fault(422, """{"detail":"video_id: no such video"}"""));
+        answers.Add(("/remix", "post", await Client.PostAsync("/remix", Http.Json(Http.Remix("v", "p")), Cancellation)));
+        Sunra.Script.Enqueue(global::Sunra.Emulator.SunraOperation.Status, new global::Sunra.Emulator.Fault(401, "{}"));
+        answers.Add(("/remix/{request_id}/status", "get", await Client.GetAsync("/remix/pd_refused_credentials/status", Cancellation)));
+        Sunra.Script.Enqueue(global::Sunra.Emulator.SunraOperation.Cancel, new global::Sunra.Emulator.Fault(400, """{"detail":"already completed"}"""));
+        answers.Add(("/remix/{request_id}/cancel", "post", await Client.PostAsync("/remix/pd_not_cancellable/cancel", null, Cancellation)));
+
+        var types = new List<string>();
+        foreach (var (path, method, answer) in answers)
+        {
+            using (answer)
+            {
+                var problem = await answer.ReadJsonAsync();
+                var type = problem.GetProperty("type").GetString()!;
+                var status = ((int)answer.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                var documented = ExamplesOf(paths.GetProperty(path).GetProperty(method).GetProperty("responses").GetProperty(status), "application/problem+json");
+                var example = Assert.Single(documented, e => e.GetProperty("type").GetString() == type);
+                Assert.Equal(problem.GetProperty("title").GetString(), example.GetProperty("title").GetString());
+                Assert.Equal(Names(problem), Names(example));
+                types.Add(type);
+            }
+        }
+
+        Assert.Equal(
+            ["/problems/invalid-request", "/problems/invalid-request", "/problems/not-cancellable", "/problems/remix-canceled", "/problems/remix-not-found",
+             "/problems/unauthenticated", "/problems/unsupported-media-type", "/problems/upstream-credentials", "/problems/upstream-rejected-input"],
+            types.Order());
+    }
+
+    [Fact]
     public async Task The_OpenAPI_document_lists_every_route_of_the_lifecycle()
     {
         var paths = (await DocumentAsync()).GetProperty("paths");
@@ -144,6 +285,14 @@ public sealed class SurfaceTests : GatewayTest
         Assert.False(string.IsNullOrEmpty(line.Properties["GatewayRequestId"].ToString().Trim('"')));
         Assert.StartsWith("\"req_", line.Properties["SunraRequestId"].ToString(), StringComparison.Ordinal);
     }
+
+    private static IEnumerable<(string Route, JsonElement Operation)> Operations(JsonElement document) =>
+        document.GetProperty("paths").EnumerateObject().SelectMany(path => path.Value.EnumerateObject().Select(operation => ($"{operation.Name.ToUpperInvariant()} {path.Name}", operation.Value)));
+
+    private static IEnumerable<JsonElement> ExamplesOf(JsonElement response, string mediaType) =>
+        response.GetProperty("content").GetProperty(mediaType).GetProperty("examples").EnumerateObject().Select(e => e.Value.GetProperty("value"));
+
+    private static string[] Names(JsonElement body) => [.. body.EnumerateObject().Select(p => p.Name).Order()];
 
     private async Task<JsonElement> DocumentAsync()
     {
