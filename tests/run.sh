@@ -1,27 +1,37 @@
 #!/usr/bin/env bash
 # Runs every test of the gateway: the README's test command, and what .ci/run calls.
-# It needs the .NET SDK, and on Debian installs what else the tests run (redis-server, nginx);
+# It needs the .NET SDK, and on Debian installs what else the tests run (redis-server, nginx, curl, Node and npm);
 # it restores packages, publishes and builds in Release and prints a closing line
 # "tests: N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The multi-instance tests run a real Redis and a real nginx in front of several gateways;
-# install them from apt when missing (as root, or through sudo when there is one).
+# The multi-instance tests run a real Redis and a real nginx in front of several gateways; the
+# Sunra-client tests run the model card's curl example and the JavaScript client's flow in Node.
+# Install what is missing from apt (as root, or through sudo when there is one).
 install_test_dependencies() {
-  if command -v redis-server >/dev/null && { [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null; }; then
+  local missing=()
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null || missing+=(nginx-light)
+  command -v curl >/dev/null || missing+=(curl)
+  command -v node >/dev/null || missing+=(nodejs)
+  command -v npm >/dev/null || missing+=(npm)
+  if [[ ${#missing[@]} -eq 0 ]]; then
     return
   fi
   local sudo=()
   if [[ "$(id -u)" -ne 0 ]] && command -v sudo >/dev/null; then
     sudo=(sudo)
   fi
-  echo "tests: installing redis-server and nginx-light from apt" >&2
+  echo "tests: installing ${missing[*]} from apt" >&2
   "${sudo[@]}" apt-get update -qq
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -qq --no-install-recommends redis-server nginx-light >/dev/null
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 install_test_dependencies
+
+# The JavaScript client's flow runs on the libraries that client is built on, pinned by the lock file.
+npm ci --prefix tests/sunra-js --no-audit --no-fund --loglevel=error
 
 # The multi-instance tests run the gateway as it is deployed: the output of dotnet publish
 # (tests/Gateway.Tests/Infrastructure/PublishedGateway.cs looks for it there).
