@@ -216,6 +216,22 @@ public sealed class SunraDoorTests() : GatewayTest(emulator: options => options.
         await response.AssertProblemAsync(401, "/problems/unauthenticated");
     }
 
+    [Fact]
+    public async Task The_OpenAPI_document_lists_the_Sunra_protocol_routes_and_their_error_body()
+    {
+        var paths = JsonDocument.Parse(await Gateway.CreateClient().GetStringAsync("/openapi/v1.json", Cancellation)).RootElement.GetProperty("paths");
+
+        var submit = paths.GetProperty(SunraWire.SubmitPath).GetProperty("post");
+        Assert.Equal("Sunra protocol", submit.GetProperty("tags")[0].GetString());
+        Assert.True(submit.GetProperty("responses").GetProperty("400").GetProperty("content").TryGetProperty("application/json", out _));
+        Assert.True(paths.GetProperty("/v1/queue/requests/{request_id}/status").TryGetProperty("get", out _));
+        Assert.True(paths.GetProperty("/v1/queue/requests/{request_id}/status/stream").TryGetProperty("get", out _));
+        Assert.True(paths.GetProperty("/v1/queue/requests/{request_id}").TryGetProperty("get", out _));
+        Assert.True(paths.GetProperty("/v1/queue/requests/{request_id}/cancel").TryGetProperty("put", out _));
+        Assert.True(paths.GetProperty(SunraWire.ProxyPath).TryGetProperty("post", out _));
+        Assert.DoesNotContain(paths.EnumerateObject(), p => p.Name.Contains("endpoint_id", StringComparison.Ordinal));
+    }
+
     private async Task<string> SubmitAsync()
     {
         using var response = await Orders.PostAsync(SunraWire.SubmitPath, Http.Json(Body), Cancellation);
