@@ -54,7 +54,7 @@ internal sealed partial class RemixSubmissions(
         // An empty header binds as no key; it is still a key the caller meant to send.
         if (idempotencyKey is null && !http.Request.Headers.ContainsKey(IdempotencyKeyHeader))
         {
-            return await BuyAsync(request, caller, claim: null, http);
+            return await BuyAsync(request, caller, claim: null);
         }
 
         if (idempotencyKey is null || !IsValidIdempotencyKey(idempotencyKey))
@@ -76,12 +76,12 @@ internal sealed partial class RemixSubmissions(
             case ClaimOutcome.Unknown:
                 return OutcomeUnknown;
             default:
-                return await BuyAsync(request, caller, claim, http);
+                return await BuyAsync(request, caller, claim);
         }
     }
 
     private async Task<Upstream<RemixAccepted>> BuyAsync(
-        RemixRequest request, string caller, IdempotencyClaim? claim, HttpContext http)
+        RemixRequest request, string caller, IdempotencyClaim? claim)
     {
         var (permit, sent, refusal) = await PrepareAsync(caller, claim);
         if (refusal is not null)

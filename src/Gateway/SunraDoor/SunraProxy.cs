@@ -24,6 +24,8 @@ internal static class SunraProxy
 
     private const int MaxTargetLength = 8192;
 
+    private static readonly object RefusalKey = new();
+
     private static readonly SearchValues<char> PathCharacters =
         SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-./");
 
@@ -38,7 +40,7 @@ internal static class SunraProxy
         var target = Parse(request.Method, request.Headers[TargetHeader]);
         if (target.Refusal is { } refusal)
         {
-            context.Items[typeof(ProxyTarget)] = refusal;
+            context.Items[RefusalKey] = refusal;
             await next(context);
             return;
         }
@@ -60,7 +62,7 @@ internal static class SunraProxy
 
     /// <summary>The proxy route's answer when its target is refused: nothing is sent anywhere.</summary>
     internal static ProblemHttpResult Refuse(HttpContext http) =>
-        ((GatewayProblem)http.Items[typeof(ProxyTarget)]!).ToResult(http);
+        ((GatewayProblem)http.Items[RefusalKey]!).ToResult(http);
 
     /// <summary>
     /// The <c>/v1</c> path and query a target stands for, or why it is refused. The raw header is
