@@ -1,10 +1,12 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Gateway.Callers;
 using Gateway.Hosting;
 using Gateway.Remix;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.SunraDoor;
@@ -39,8 +41,37 @@ internal sealed class SunraErrorWriter(IOptions<ProblemDetailsOptions> problems,
             RequestId = http.TraceIdentifier,
         };
         http.Response.StatusCode = status;
+        if (status == StatusCodes.Status429TooManyRequests)
+        {
+            AddRateLimitHeaders(http, body.Error.Code);
+        }
+
         var type = (JsonTypeInfo<SunraErrorBody>)json.Value.SerializerOptions.GetTypeInfo(typeof(SunraErrorBody));
         return new ValueTask(http.Response.WriteAsJsonAsync(body, type, "application/json", http.RequestAborted));
+    }
+
+    // Sunra's clients report a limit from these three headers, and only when all three are there: the
+    // limit the caller ran into, nothing left, and the seconds until its window turns (the Retry-After).
+    // A cap on streams open at once has no window to wait for, so it has none of them.
+    private static void AddRateLimitHeaders(HttpContext http, string code)
+    {
+        var caller = http.RequestServices.GetRequiredService<CallerDirectory>().Named(http.User.Identity?.Name);
+        var policy = http.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName;
+        int? limit = (caller, code, policy) switch
+        {
+            (null, _, _) => null,
+            (_, "QUOTA_EXHAUSTED", _) => caller.DailySubmitQuota,
+            (_, "RATE_LIMITED", CallerPolicies.Submit) => caller.SubmitsPerMinute,
+            (_, "RATE_LIMITED", CallerPolicies.Read or CallerPolicies.Events) => caller.ReadsPerMinute,
+            _ => null,
+        };
+        var headers = http.Response.Headers;
+        if (limit is not null && int.TryParse(headers.RetryAfter, CultureInfo.InvariantCulture, out var reset))
+        {
+            headers["x-ratelimit-limit"] = limit.Value.ToString(CultureInfo.InvariantCulture);
+            headers["x-ratelimit-remaining"] = "0";
+            headers["x-ratelimit-reset"] = reset.ToString(CultureInfo.InvariantCulture);
+        }
     }
 
     // Sunra's error types; its documented vocabulary is short, so the rest follows its naming.

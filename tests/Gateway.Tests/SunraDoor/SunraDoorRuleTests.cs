@@ -144,6 +144,9 @@ public sealed class SunraDoorLimitTests() : GatewayTest(
 
     private static readonly string Body = Http.Remix("video_123", "The same scene at dusk");
 
+    // What Sunra's clients read, in their order: limit, remaining, reset.
+    private static readonly string[] RateLimitHeaderNames = ["x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"];
+
     [Fact]
     public async Task Submits_per_minute_are_counted_across_the_three_doors_and_the_429_is_Sunra_shaped_with_Retry_After()
     {
@@ -160,6 +163,7 @@ public sealed class SunraDoorLimitTests() : GatewayTest(
         var error = await fourth.AssertSunraErrorAsync(429, "RATE_LIMITED");
         Assert.Equal("rate_limit_error", error.GetProperty("type").GetString());
         Assert.Equal(TimeSpan.FromSeconds(40), fourth.Headers.RetryAfter?.Delta);
+        Assert.Equal(["3", "0", "40"], RateLimitHeaders(fourth));
         await fifth.AssertSunraErrorAsync(429, "RATE_LIMITED");
         Assert.Equal(3, Sunra.Calls.Count);
     }
@@ -177,6 +181,7 @@ public sealed class SunraDoorLimitTests() : GatewayTest(
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
         await third.AssertSunraErrorAsync(429, "QUOTA_EXHAUSTED");
         Assert.Equal(new TimeSpan(11, 59, 40), third.Headers.RetryAfter?.Delta);
+        Assert.Equal(["2", "0", "43180"], RateLimitHeaders(third));
         Assert.Equal(2, Sunra.Calls.Count);
     }
 
@@ -194,5 +199,9 @@ public sealed class SunraDoorLimitTests() : GatewayTest(
         Assert.Equal(HttpStatusCode.OK, open.StatusCode);
         await v1.AssertSunraErrorAsync(429, "RATE_LIMITED");
         await proxied.AssertSunraErrorAsync(429, "RATE_LIMITED");
+        Assert.False(v1.Headers.Contains("x-ratelimit-limit"));
     }
+
+    private static string[] RateLimitHeaders(HttpResponseMessage response) =>
+        [.. RateLimitHeaderNames.Select(name => Assert.Single(response.Headers.GetValues(name)))];
 }
