@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
 # Runs every test of the gateway: the README's test command, and what .ci/run calls.
 # It needs the .NET SDK, and on Debian installs what else the tests run (redis-server, nginx,
-# chromium); it restores packages, publishes and builds in Release and prints a closing line
+# chromium, curl, Node and npm); it restores packages, publishes and builds in Release and prints
+# a closing line
 # "tests: N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The multi-instance tests run a real Redis and a real nginx in front of several gateways, and the
-# browser tests drive Debian's Chromium (nothing downloads a browser of its own); install what is
-# missing from apt (as root, or through sudo when there is one). fonts-liberation is only a
+# The multi-instance tests run a real Redis and a real nginx in front of several gateways; the
+# browser tests drive Debian's Chromium (nothing downloads a browser of its own); the Sunra-client
+# tests run the model card's curl example and the JavaScript client's flow in Node. Install what
+# is missing from apt (as root, or through sudo when there is one). fonts-liberation is only a
 # recommendation of Chromium's, but without it the screenshots have no readable text.
 install_test_dependencies() {
   local missing=()
   command -v redis-server >/dev/null || missing+=(redis-server)
   [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null || missing+=(nginx-light)
   [[ -x /usr/bin/chromium ]] || missing+=(chromium fonts-liberation)
+  command -v curl >/dev/null || missing+=(curl)
+  command -v node >/dev/null || missing+=(nodejs)
+  command -v npm >/dev/null || missing+=(npm)
   if [[ ${#missing[@]} -eq 0 ]]; then
     return
   fi
@@ -28,6 +33,9 @@ install_test_dependencies() {
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 install_test_dependencies
+
+# The JavaScript client's flow runs on the libraries that client is built on, pinned by the lock file.
+npm ci --prefix tests/sunra-js --no-audit --no-fund --loglevel=error
 
 # The multi-instance tests run the gateway as it is deployed: the output of dotnet publish
 # (tests/Gateway.Tests/Infrastructure/PublishedGateway.cs looks for it there).

@@ -5,6 +5,7 @@ using Gateway.Remix;
 using Gateway.Sandbox;
 using Gateway.State;
 using Gateway.Sunra;
+using Gateway.SunraDoor;
 
 var builder = WebApplication.CreateBuilder(SandboxExtensions.WithoutSandboxSwitch(args));
 builder.AddGatewayLogging();
@@ -18,6 +19,7 @@ builder.AddGatewayState();
 builder.AddCallers();
 builder.AddSunra();
 builder.AddRemix();
+builder.AddSunraDoor();
 builder.AddWebhooks();
 builder.AddSandbox(args);
 
@@ -26,11 +28,16 @@ app.UseGatewayForwardedHeaders();
 app.UseGatewayRequestLogging();
 app.UseGatewayProblems();
 app.UseGatewayEdges();
+app.UseSunraDoor();
+
+// After the doors that turn a call into another route's (the Sunra client proxy), before the callers' checks.
+app.UseRouting();
 app.UseCallers();
 app.MapGatewayOpenApi();
 app.MapGatewayHealth();
 app.MapGatewayTelemetry();
 app.MapRemix();
+app.MapSunraDoor();
 app.MapSandbox();
 
 return GatewayHost.Run(app);

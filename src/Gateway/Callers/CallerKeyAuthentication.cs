@@ -7,8 +7,10 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Callers;
 
 /// <summary>
-/// Authenticates internal services by their own keys: <c>X-Api-Key: &lt;key&gt;</c> or
-/// <c>Authorization: Bearer &lt;key&gt;</c>. A missing or unknown key is a 401 problem with a
+/// Authenticates internal services by their own keys: <c>X-Api-Key: &lt;key&gt;</c>,
+/// <c>Authorization: Bearer &lt;key&gt;</c>, or Sunra's own scheme <c>Authorization: Key &lt;key&gt;</c>
+/// (so Sunra's clients and the model card's curl work with the caller's key in place of SUNRA_KEY).
+/// One handler for every door, so a key means the same on each. A missing or unknown key is a 401 problem with a
 /// <c>WWW-Authenticate</c> header; the reason is logged by caller-safe words only.
 /// </summary>
 public sealed class CallerKeyAuthentication(
@@ -21,6 +23,9 @@ public sealed class CallerKeyAuthentication(
     public const string SchemeName = "CallerKey";
 
     public const string Header = "X-Api-Key";
+
+    // Bearer is the gateway's own form and Sunra's Python client's; Key is Sunra's (curl, JavaScript, Java).
+    private static readonly string[] Schemes = ["Bearer ", "Key "];
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -48,8 +53,8 @@ public sealed class CallerKeyAuthentication(
             ProblemTypes.Unauthenticated,
             "A caller key is needed",
             missing
-                ? $"Send your service's key as '{Header}: <key>' or 'Authorization: Bearer <key>'."
-                : $"The key is not one of a known caller. Send your service's own key (not its hash) as '{Header}: <key>' or 'Authorization: Bearer <key>'.")
+                ? $"Send your service's key as '{Header}: <key>', 'Authorization: Bearer <key>' or 'Authorization: Key <key>'."
+                : $"The key is not one of a known caller. Send your service's own key (not its hash) as '{Header}: <key>', 'Authorization: Bearer <key>' or 'Authorization: Key <key>'.")
             .WriteAsync(Context);
     }
 
@@ -68,6 +73,14 @@ public sealed class CallerKeyAuthentication(
         }
 
         var value = authorization.Count == 1 ? authorization[0]! : "";
-        return value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? value["Bearer ".Length..].Trim() : "";
+        foreach (var scheme in Schemes)
+        {
+            if (value.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
+            {
+                return value[scheme.Length..].Trim();
+            }
+        }
+
+        return "";
     }
 }

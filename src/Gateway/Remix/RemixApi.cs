@@ -94,16 +94,21 @@ public static class RemixApi
         return app;
     }
 
-    private const string IdempotencyKeyDescription =
+    internal const string IdempotencyKeyDescription =
         "Optional, 1 to 255 visible ASCII characters (e.g. a UUID). Repeating a submit with the same key and body within " +
         IdempotencyRecords.RetentionText + " answers the original request_id instead of buying another remix; the same key with another body is a 422.";
 
-    internal static Task<Results<Accepted<RemixAccepted>, ProblemHttpResult>> Submit(
+    internal static async Task<Results<Accepted<RemixAccepted>, ProblemHttpResult>> Submit(
         RemixRequest request,
         [FromHeader(Name = RemixSubmissions.IdempotencyKeyHeader), Description(IdempotencyKeyDescription)] string? idempotencyKey,
         RemixSubmissions submissions,
-        HttpContext http) =>
-        submissions.SubmitAsync(request, http.User.Identity!.Name!, idempotencyKey, http);
+        HttpContext http)
+    {
+        var submitted = await submissions.SubmitAsync(request, http.User.Identity!.Name!, idempotencyKey, http);
+        return submitted.Failed
+            ? submitted.Problem.ToResult(http)
+            : TypedResults.Accepted(RemixLinks.Result(submitted.Value.RequestId), submitted.Value);
+    }
 
     internal static async Task<Results<Ok<RemixStatus>, ProblemHttpResult>> GetStatus(
         [FromRoute(Name = "request_id"), RequestId] string requestId, RemixStatuses statuses, HttpContext http, bool logs = false)

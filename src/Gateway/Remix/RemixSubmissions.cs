@@ -6,7 +6,6 @@ using Gateway.Delivery;
 using Gateway.Hosting;
 using Gateway.State;
 using Gateway.Sunra;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Remix;
@@ -40,23 +39,27 @@ internal sealed partial class RemixSubmissions(
     /// <summary>Time for the records after a submit, beyond the submit's own timeout.</summary>
     internal static readonly TimeSpan RecordingTime = TimeSpan.FromSeconds(10);
 
-    public async Task<Results<Accepted<RemixAccepted>, ProblemHttpResult>> SubmitAsync(
+    /// <summary>
+    /// The remix Sunra accepted (or the one an <c>Idempotency-Key</c> already bought), or the problem;
+    /// each door renders either in its own shape.
+    /// </summary>
+    public async Task<Upstream<RemixAccepted>> SubmitAsync(
         RemixRequest request, string caller, string? idempotencyKey, HttpContext http)
     {
         if (request.WebhookUrl is { } webhookUrl && WebhookRefusal(caller, webhookUrl) is { } refusal)
         {
-            return refusal.ToResult(http);
+            return refusal;
         }
 
         // An empty header binds as no key; it is still a key the caller meant to send.
         if (idempotencyKey is null && !http.Request.Headers.ContainsKey(IdempotencyKeyHeader))
         {
-            return await BuyAsync(request, caller, claim: null, http);
+            return await BuyAsync(request, caller, claim: null);
         }
 
         if (idempotencyKey is null || !IsValidIdempotencyKey(idempotencyKey))
         {
-            return InvalidIdempotencyKey.ToResult(http);
+            return InvalidIdempotencyKey;
         }
 
         var lease = TimeSpan.FromSeconds(options.Value.TimeoutSeconds) + RecordingTime;
@@ -67,24 +70,24 @@ internal sealed partial class RemixSubmissions(
                 var answer = JsonSerializer.Deserialize(claim.Answer!, RemixJsonContext.Default.RemixAccepted)!;
                 http.Response.Headers[ReplayedHeader] = "true";
                 metrics.Submit(caller, "replayed");
-                return TypedResults.Accepted(RemixLinks.Result(answer.RequestId), answer);
+                return answer;
             case ClaimOutcome.Mismatch:
-                return IdempotencyKeyReused.ToResult(http);
+                return IdempotencyKeyReused;
             case ClaimOutcome.Unknown:
-                return OutcomeUnknown.ToResult(http);
+                return OutcomeUnknown;
             default:
-                return await BuyAsync(request, caller, claim, http);
+                return await BuyAsync(request, caller, claim);
         }
     }
 
-    private async Task<Results<Accepted<RemixAccepted>, ProblemHttpResult>> BuyAsync(
-        RemixRequest request, string caller, IdempotencyClaim? claim, HttpContext http)
+    private async Task<Upstream<RemixAccepted>> BuyAsync(
+        RemixRequest request, string caller, IdempotencyClaim? claim)
     {
         var (permit, sent, refusal) = await PrepareAsync(caller, claim);
         if (refusal is not null)
         {
             metrics.Submit(caller, "refused");
-            return refusal.ToResult(http);
+            return refusal;
         }
 
         // Not the caller's RequestAborted: once the submit is sent, Sunra may accept (and charge for)
@@ -105,7 +108,7 @@ internal sealed partial class RemixSubmissions(
             }
 
             metrics.Submit(caller, accepted.MayHaveSucceeded ? "unknown" : "refused");
-            return accepted.Problem.ToResult(http);
+            return accepted;
         }
 
         metrics.Submit(caller, "accepted");
@@ -118,7 +121,7 @@ internal sealed partial class RemixSubmissions(
 
         var answer = JsonSerializer.Serialize(remix, RemixJsonContext.Default.RemixAccepted);
         await KeepAsync($"keep remix {remix.RequestId} as the answer to {caller}'s idempotency key", sent, held => idempotency.CompleteAsync(held, answer));
-        return TypedResults.Accepted(RemixLinks.Result(remix.RequestId), remix);
+        return remix;
     }
 
     // Before anything is sent: the quota permit, then the mark that the submit is on its way. What

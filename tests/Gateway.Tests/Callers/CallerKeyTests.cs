@@ -57,8 +57,11 @@ public sealed class CallerKeyTests : GatewayTest
     [InlineData("")]
     [InlineData("Bearer")]
     [InlineData("Bearer ")]
-    [InlineData("Key orders-key-0f1e2d3c4b5a69788796a5b4c3d2e1f0")]
-    public async Task An_authorization_header_without_a_bearer_key_is_refused(string authorization)
+    [InlineData("Key")]
+    [InlineData("Key ")]
+    [InlineData("Basic orders-key-0f1e2d3c4b5a69788796a5b4c3d2e1f0")]
+    [InlineData("Keyorders-key-0f1e2d3c4b5a69788796a5b4c3d2e1f0")]
+    public async Task An_authorization_header_without_a_bearer_or_Sunra_Key_key_is_refused(string authorization)
     {
         using var client = Gateway.CreateClientWithKey(null);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/remix") { Content = Http.Json(Http.Remix("v", "p")) };
@@ -71,17 +74,21 @@ public sealed class CallerKeyTests : GatewayTest
     }
 
     [Fact]
-    public async Task The_key_works_as_X_Api_Key_and_as_a_bearer_token()
+    public async Task The_key_works_as_X_Api_Key_as_a_bearer_token_and_in_Sunras_Key_scheme()
     {
         using var bearer = Gateway.CreateClientWithKey(null);
         bearer.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", GatewayFactory.OrdersKey);
+        using var sunra = Gateway.CreateClientWithKey(null);
+        sunra.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Key", GatewayFactory.OrdersKey);
 
         using var viaHeader = await Client.PostAsync("/remix", Http.Json(Http.Remix("v", "p")), Cancellation);
         using var viaBearer = await bearer.PostAsync("/remix", Http.Json(Http.Remix("v", "p")), Cancellation);
+        using var viaKey = await sunra.PostAsync("/remix", Http.Json(Http.Remix("v", "p")), Cancellation);
 
         Assert.Equal(HttpStatusCode.Accepted, viaHeader.StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, viaBearer.StatusCode);
-        Assert.Equal(2, Sunra.Calls.Count);
+        Assert.Equal(HttpStatusCode.Accepted, viaKey.StatusCode);
+        Assert.Equal(3, Sunra.Calls.Count);
     }
 
     [Theory]

@@ -1,0 +1,303 @@
+using System.ComponentModel;
+using Gateway.Callers;
+using Gateway.Delivery;
+using Gateway.Hosting;
+using Gateway.Remix;
+using Gateway.Sunra;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.SunraDoor;
+
+/// <summary>
+/// The gateway as a Sunra base URL: under <c>/v1</c>, Sunra's queue protocol for the one endpoint the
+/// gateway fronts, so Sunra's clients and the model card's curl work with the caller's key in place of
+/// SUNRA_KEY. Every rule is the core's (<see cref="RemixSubmissions"/>, <see cref="RemixStatuses"/>, the
+/// ownership filter, the caller policies, the request's validation); these handlers only translate
+/// shapes. The client proxy route (<see cref="SunraProxy"/>) is this same door, reached another way.
+/// </summary>
+public static class SunraDoorApi
+{
+    public const string Base = "/v1";
+
+    public const string EndpointId = SunraQueueClient.EndpointId;
+
+    public static WebApplicationBuilder AddSunraDoor(this WebApplicationBuilder builder)
+    {
+        // First among the writers: the default one would write problem+json for any caller that accepts JSON.
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IProblemDetailsWriter, SunraErrorWriter>());
+        builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, SunraDoorJsonContext.Default));
+        return builder;
+    }
+
+    /// <summary>True for the paths whose answers are Sunra-shaped: the <c>/v1</c> door and the proxy route.</summary>
+    public static bool Serves(PathString path) => path.StartsWithSegments(Base) || path.StartsWithSegments(SunraProxy.Route);
+
+    /// <summary>
+    /// Before routing (and so before authentication): every answer of the door gets <c>x-request-id</c>
+    /// (Sunra's clients report it with an error), and a proxy call, or Python's <c>/v1/queue//requests/…</c>,
+    /// becomes the <c>/v1</c> call it stands for, which routing then finds with all its rules.
+    /// </summary>
+    public static WebApplication UseSunraDoor(this WebApplication app)
+    {
+        app.UseWhen(context => Serves(context.Request.Path), door =>
+        {
+            door.Use((context, next) =>
+            {
+                context.Response.OnStarting(() =>
+                {
+                    context.Response.Headers["x-request-id"] = context.TraceIdentifier;
+                    return Task.CompletedTask;
+                });
+                return next(context);
+            });
+            door.UseWhen(IsProxyCall, proxy => proxy.Use(SunraProxy.TranslateAsync));
+            door.UseWhen(context => context.Request.Path.StartsWithSegments(PythonQueuePath), python => python.Use(MendPythonPath));
+        });
+        return app;
+    }
+
+    private static bool IsProxyCall(HttpContext context) => context.Request.Path.Equals(SunraProxy.Route, StringComparison.OrdinalIgnoreCase);
+
+    // Sunra's Python client joins "…/v1/queue/" and "/requests/{id}" for its calls by id.
+    private const string PythonQueuePath = Base + "/queue//requests";
+
+    private static Task MendPythonPath(HttpContext context, RequestDelegate next)
+    {
+        context.Request.Path = Base + "/queue" + context.Request.Path.Value![(Base + "/queue/").Length..];
+        return next(context);
+    }
+
+    public static IEndpointRouteBuilder MapSunraDoor(this IEndpointRouteBuilder app)
+    {
+        var queue = app.MapGroup(Base + "/queue")
+            .WithTags("Sunra protocol")
+            .RequireAuthorization()
+            .ProducesSunraErrors(StatusCodes.Status401Unauthorized, StatusCodes.Status429TooManyRequests, StatusCodes.Status502BadGateway, StatusCodes.Status503ServiceUnavailable, StatusCodes.Status504GatewayTimeout);
+
+        queue.MapPost("/" + EndpointId, Submit)
+            .RequireRateLimiting(CallerPolicies.Submit)
+            .WithName("SunraSubmit")
+            .WithSummary("Submit, as Sunra's queue protocol")
+            .WithDescription(
+                "Sunra's submit for openai/sora-2/video-to-video, with the caller's key as 'Authorization: Key <key>'. The same validation, limits, " +
+                "quota, Idempotency-Key and webhooks as POST /remix. Answers 200 with request_id and the gateway's status_url, response_url and cancel_url. " +
+                "Errors are Sunra's error body ({\"error\": {type, code, message, details}, timestamp, request_id}) as application/json.")
+            .ProducesSunraErrors(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status422UnprocessableEntity);
+
+        // Sunra's other endpoint ids: the gateway fronts one model.
+        queue.MapPost("/{**endpoint_id}", UnknownEndpoint).ExcludeFromDescription();
+
+        // A request is seen only by the caller that submitted it, on every door.
+        var one = queue.MapGroup("/requests/{request_id}")
+            .RequireRateLimiting(CallerPolicies.Read)
+            .AddEndpointFilter(CallerExtensions.OwnedByCaller)
+            .ProducesSunraErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+
+        one.MapGet("/status", GetStatus)
+            .WithName("SunraStatus")
+            .WithSummary("A request's status, as Sunra's queue protocol")
+            .WithDescription("IN_QUEUE, IN_PROGRESS, COMPLETED (always with success) or CANCELED, with the request's URLs. logs=1 adds the generation's logs.");
+
+        one.MapGet("/status/stream", StreamStatus)
+            .RequireRateLimiting(CallerPolicies.Events)
+            .WithName("SunraStatusStream")
+            .WithSummary("A request's status as server-sent events, as Sunra's queue protocol")
+            .WithDescription("'data: <status JSON>' per change, ': heartbeat' comments while nothing changes, and the end right after COMPLETED or CANCELED. Logs are not streamed: poll the status with logs=1.");
+
+        one.MapGet("", GetResult)
+            .WithName("SunraResult")
+            .WithSummary("A request's video, as Sunra's queue protocol")
+            .WithDescription("200 {\"video\": {...}} once COMPLETED with success. Before that 400 REQUEST_NOT_COMPLETED; a failed generation 400 PREDICTION_FAILED with the error in details; a canceled request 410 REMIX_CANCELED.")
+            .ProducesSunraErrors(StatusCodes.Status410Gone);
+
+        one.MapPut("/cancel", Cancel)
+            .WithName("SunraCancel")
+            .WithSummary("Cancel a request, as Sunra's queue protocol")
+            .WithDescription("Asks Sunra to cancel the request; answers {\"status\": \"CANCELED\", ...}. A request that already completed cannot be canceled (409 NOT_CANCELLABLE).")
+            .ProducesSunraErrors(StatusCodes.Status409Conflict);
+
+        app.MapMethods(SunraProxy.Route, [HttpMethods.Get, HttpMethods.Post, HttpMethods.Put], SunraProxy.Refuse)
+            .RequireAuthorization()
+            .WithTags("Sunra protocol")
+            .WithName("SunraProxy")
+            .WithSummary("Sunra's client proxy protocol (proxyUrl)")
+            .WithDescription(
+                "For Sunra's JavaScript and Java/Kotlin clients configured with proxyUrl: the call the X-Sunra-Target-Url header names, which must be one of " +
+                "Sunra's queue URLs for openai/sora-2/video-to-video (https://api.sunra.ai/v1/queue/...), is answered as the same call under /v1, with the same rules. " +
+                "Nothing is relayed: any other scheme, host, port, path or endpoint is refused (400 PROXY_TARGET_REFUSED, 404 ENDPOINT_NOT_FOUND) and nothing is sent anywhere.")
+            .ProducesSunraErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+
+        return app;
+    }
+
+    internal static async Task<Results<Ok<SunraSubmitted>, ProblemHttpResult>> Submit(
+        RemixRequest request,
+        [FromHeader(Name = RemixSubmissions.IdempotencyKeyHeader), Description(RemixApi.IdempotencyKeyDescription)] string? idempotencyKey,
+        [Description("Where the gateway POSTs the outcome (Sunra's JavaScript and Python clients send it here, unencoded or encoded); the same rules as webhook_url on POST /remix.")] string? webhook,
+        [FromQuery(Name = "sunra_webhook"), Description("The same, as Sunra's Java client sends it.")] string? sunraWebhook,
+        [Description("0 or 1; accepted as Sunra's clients send it. Logs are asked for on the status.")] string? logs,
+        RemixSubmissions submissions,
+        HttpContext http)
+    {
+        if (LogsRefusal(logs) is { } badLogs)
+        {
+            return badLogs.ToResult(http);
+        }
+
+        var webhookUrl = SunraWebhooks.Of(webhook, sunraWebhook, http.Request.QueryString);
+        if (webhookUrl is { Length: > WebhookUrls.MaxLength })
+        {
+            return GatewayProblem.Invalid("webhook_url", "The webhook_url cannot be used", $"webhook_url is at most {WebhookUrls.MaxLength} characters.").ToResult(http);
+        }
+
+        // The webhook of a Sunra submit is in its query; the body is the model's input only.
+        var submitted = await submissions.SubmitAsync(request with { WebhookUrl = webhookUrl }, http.User.Identity!.Name!, idempotencyKey, http);
+        if (submitted.Failed)
+        {
+            return submitted.Problem.ToResult(http);
+        }
+
+        var id = submitted.Value.RequestId;
+        return TypedResults.Ok(new SunraSubmitted
+        {
+            RequestId = id,
+            Status = submitted.Value.Status,
+            QueuePosition = submitted.Value.QueuePosition ?? 0,
+            ResponseUrl = SunraLinks.Response(http.Request, id),
+            StatusUrl = SunraLinks.Status(http.Request, id),
+            CancelUrl = SunraLinks.Cancel(http.Request, id),
+        });
+    }
+
+    internal static ProblemHttpResult UnknownEndpoint([FromRoute(Name = "endpoint_id")] string endpointId, HttpContext http) =>
+        SunraDoorProblems.UnknownEndpoint(endpointId).ToResult(http);
+
+    internal static async Task<Results<Ok<SunraStatus>, ProblemHttpResult>> GetStatus(
+        [FromRoute(Name = "request_id"), RequestId] string requestId, RemixStatuses statuses, HttpContext http, string? logs = null)
+    {
+        if (LogsRefusal(logs) is { } badLogs)
+        {
+            return badLogs.ToResult(http);
+        }
+
+        var status = await statuses.GetAsync(requestId, logs is "1" or "true", http.RequestAborted);
+        return status.Failed ? status.Problem.ToResult(http) : TypedResults.Ok(Shape(status.Value, http.Request));
+    }
+
+    internal static async Task<Results<SunraStatusStream, ProblemHttpResult>> StreamStatus(
+        [FromRoute(Name = "request_id"), RequestId] string requestId,
+        RemixStatuses statuses,
+        IOptions<SunraOptions> sunra,
+        IOptions<GatewayOptions> gateway,
+        TimeProvider clock,
+        IHostApplicationLifetime lifetime,
+        HttpContext http,
+        string? logs = null)
+    {
+        if (LogsRefusal(logs) is { } badLogs)
+        {
+            return badLogs.ToResult(http);
+        }
+
+        var first = await statuses.GetAsync(requestId, logs: false, http.RequestAborted);
+        if (first.Failed)
+        {
+            return first.Problem.ToResult(http);
+        }
+
+        var request = http.Request;
+        return new SunraStatusStream(
+            RemixEventStream.Follow(
+                first.Value,
+                lastEventId: null,
+                statuses,
+                sunra.Value.StatusPollInterval,
+                gateway.Value.EventsHeartbeat,
+                clock,
+                http.RequestAborted,
+                lifetime.ApplicationStopping),
+            status => Shape(status, request));
+    }
+
+    internal static async Task<Results<Ok<RemixResult>, ProblemHttpResult>> GetResult(
+        [FromRoute(Name = "request_id"), RequestId] string requestId, RemixStatuses statuses, HttpContext http)
+    {
+        var status = await statuses.GetAsync(requestId, logs: false, http.RequestAborted);
+        if (status.Failed)
+        {
+            return status.Problem.ToResult(http);
+        }
+
+        // The same states as GET /remix/{request_id}, in the words Sunra's clients expect.
+        switch (status.Value)
+        {
+            case { Status: RemixState.InQueue or RemixState.InProgress }:
+                return SunraDoorProblems.NotCompleted(requestId).ToResult(http);
+            case { Status: RemixState.Canceled }:
+                return RemixProblems.Canceled(requestId).ToResult(http);
+            case { Success: false } failed:
+                return SunraDoorProblems.Failed(failed.Error).ToResult(http);
+        }
+
+        var result = await statuses.GetResultAsync(requestId, http.RequestAborted);
+        return result.Failed ? result.Problem.ToResult(http) : TypedResults.Ok(result.Value);
+    }
+
+    internal static async Task<Results<Ok<SunraStatus>, ProblemHttpResult>> Cancel(
+        [FromRoute(Name = "request_id"), RequestId] string requestId, SunraQueueClient sunra, HttpContext http)
+    {
+        var canceled = await sunra.CancelAsync(requestId, http.RequestAborted);
+
+        // Sunra's Java and Kotlin clients read the answer as a status, which must be one of the four.
+        return canceled.Failed
+            ? canceled.Problem.ToResult(http)
+            : TypedResults.Ok(Shape(new RemixStatus { RequestId = requestId, Status = RemixState.Canceled }, http.Request));
+    }
+
+    /// <summary>A status in Sunra's shape, with the gateway's URLs.</summary>
+    internal static SunraStatus Shape(RemixStatus status, HttpRequest request)
+    {
+        var completed = status.Status == RemixState.Completed;
+        return new SunraStatus
+        {
+            RequestId = status.RequestId,
+            Status = status.Status,
+            QueuePosition = status.Status == RemixState.InQueue ? status.QueuePosition ?? 0 : null,
+            Logs = status.Logs,
+            Success = completed ? status.Success ?? status.Error is null : null,
+            Error = completed ? status.Error : null,
+            Metrics = completed ? status.Metrics ?? new RemixMetrics() : null,
+            ResponseUrl = SunraLinks.Response(request, status.RequestId),
+            StatusUrl = SunraLinks.Status(request, status.RequestId),
+            CancelUrl = SunraLinks.Cancel(request, status.RequestId),
+        };
+    }
+
+    // Sunra's clients send logs=0 or logs=1.
+    private static GatewayProblem? LogsRefusal(string? logs) =>
+        logs is null or "0" or "1" or "true" or "false"
+            ? null
+            : GatewayProblem.Invalid("logs", "The logs parameter is invalid", "logs must be 0 or 1.");
+
+    private static RouteHandlerBuilder ProducesSunraErrors(this RouteHandlerBuilder builder, params int[] statuses)
+    {
+        foreach (var status in statuses)
+        {
+            builder.Produces<SunraErrorBody>(status, "application/json");
+        }
+
+        return builder;
+    }
+
+    private static RouteGroupBuilder ProducesSunraErrors(this RouteGroupBuilder builder, params int[] statuses)
+    {
+        foreach (var status in statuses)
+        {
+            builder.WithMetadata(new ProducesResponseTypeMetadata(status, typeof(SunraErrorBody), ["application/json"]));
+        }
+
+        return builder;
+    }
+}

@@ -1,0 +1,43 @@
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
+using Gateway.Remix;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Metadata;
+
+namespace Gateway.SunraDoor;
+
+/// <summary>
+/// A request's status as Sunra streams it: <c>data: &lt;status JSON&gt;</c> per change and nothing
+/// else, since Sunra's clients parse every event's data as a status. Keep-alives are comments, which
+/// their parsers skip. The events come from the same follower as <c>/remix/{request_id}/events</c>,
+/// reading the coalesced status, and end right after COMPLETED or CANCELED.
+/// </summary>
+internal sealed class SunraStatusStream(IAsyncEnumerable<RemixStatus?> events, Func<RemixStatus, SunraStatus> shape) : IResult, IEndpointMetadataProvider
+{
+    private static readonly byte[] Heartbeat = ": heartbeat\n\n"u8.ToArray();
+
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        var response = httpContext.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+
+        // Proxies such as nginx would otherwise hold events back in their buffers.
+        response.Headers["X-Accel-Buffering"] = "no";
+        httpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        await response.Body.FlushAsync(httpContext.RequestAborted);
+
+        await foreach (var status in events.WithCancellation(httpContext.RequestAborted))
+        {
+            var frame = status is null
+                ? Heartbeat
+                : Encoding.UTF8.GetBytes($"data: {JsonSerializer.Serialize(shape(status), SunraDoorJsonContext.Default.SunraStatus)}\n\n");
+            await response.Body.WriteAsync(frame, httpContext.RequestAborted);
+            await response.Body.FlushAsync(httpContext.RequestAborted);
+        }
+    }
+
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>
+        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(SunraStatus), ["text/event-stream"]));
+}
