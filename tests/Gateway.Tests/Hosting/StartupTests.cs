@@ -54,7 +54,8 @@ public sealed class StartupTests
             ["--sandbox"],
             new Dictionary<string, string?>
             {
-                ["Emulator__QueueTime"] = "00:00:00.3",
+                // Long enough that the first poll, even on a busy machine, finds the remix still queued.
+                ["Emulator__QueueTime"] = "00:00:01",
 
                 // Long enough that a poll on a busy machine still sees the remix running.
                 ["Emulator__RunTime"] = "00:00:01",
