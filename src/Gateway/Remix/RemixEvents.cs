@@ -32,7 +32,13 @@ internal sealed class RemixEventStream(IAsyncEnumerable<RemixStatus?> events) : 
         _ => "CANCELED",
     };
 
-    public async Task ExecuteAsync(HttpContext httpContext)
+    public Task ExecuteAsync(HttpContext httpContext) => WriteAsync(httpContext, events, EventOf);
+
+    /// <summary>
+    /// Writes a stream of statuses as server-sent events, one frame per status in the door's own
+    /// shape and a heartbeat comment for each pause, flushed at once so nothing waits in a buffer.
+    /// </summary>
+    internal static async Task WriteAsync(HttpContext httpContext, IAsyncEnumerable<RemixStatus?> statuses, Func<RemixStatus, byte[]> frameOf)
     {
         var response = httpContext.Response;
         response.ContentType = "text/event-stream";
@@ -43,9 +49,9 @@ internal sealed class RemixEventStream(IAsyncEnumerable<RemixStatus?> events) : 
         httpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         await response.Body.FlushAsync(httpContext.RequestAborted);
 
-        await foreach (var status in events.WithCancellation(httpContext.RequestAborted))
+        await foreach (var status in statuses.WithCancellation(httpContext.RequestAborted))
         {
-            await response.Body.WriteAsync(status is null ? Heartbeat : EventOf(status), httpContext.RequestAborted);
+            await response.Body.WriteAsync(status is null ? Heartbeat : frameOf(status), httpContext.RequestAborted);
             await response.Body.FlushAsync(httpContext.RequestAborted);
         }
     }

@@ -2,7 +2,6 @@ using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using Gateway.Remix;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Metadata;
 
 namespace Gateway.SunraDoor;
@@ -15,28 +14,11 @@ namespace Gateway.SunraDoor;
 /// </summary>
 internal sealed class SunraStatusStream(IAsyncEnumerable<RemixStatus?> events, Func<RemixStatus, SunraStatus> shape) : IResult, IEndpointMetadataProvider
 {
-    private static readonly byte[] Heartbeat = ": heartbeat\n\n"u8.ToArray();
-
-    public async Task ExecuteAsync(HttpContext httpContext)
-    {
-        var response = httpContext.Response;
-        response.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
-
-        // Proxies such as nginx would otherwise hold events back in their buffers.
-        response.Headers["X-Accel-Buffering"] = "no";
-        httpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        await response.Body.FlushAsync(httpContext.RequestAborted);
-
-        await foreach (var status in events.WithCancellation(httpContext.RequestAborted))
-        {
-            var frame = status is null
-                ? Heartbeat
-                : Encoding.UTF8.GetBytes($"data: {JsonSerializer.Serialize(shape(status), SunraDoorJsonContext.Default.SunraStatus)}\n\n");
-            await response.Body.WriteAsync(frame, httpContext.RequestAborted);
-            await response.Body.FlushAsync(httpContext.RequestAborted);
-        }
-    }
+    public Task ExecuteAsync(HttpContext httpContext) =>
+        RemixEventStream.WriteAsync(
+            httpContext,
+            events,
+            status => Encoding.UTF8.GetBytes($"data: {JsonSerializer.Serialize(shape(status), SunraDoorJsonContext.Default.SunraStatus)}\n\n"));
 
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>
         builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(SunraStatus), ["text/event-stream"]));
