@@ -43,8 +43,19 @@ public static class LoggingExtensions
                     blockWhenFull: true);
             },
             preserveStaticLogger: true);
+
+        // Serilog's factory makes a new logger (and its caches) on every CreateLogger, and the
+        // authentication handler, made for each request, asks for one each time.
+        var serilog = builder.Services.Last(service => service.ServiceType == typeof(ILoggerFactory));
+        builder.Services.Remove(serilog);
+        builder.Services.AddSingleton<ILoggerFactory>(services => new CachingLoggerFactory(Create(serilog, services)));
         return builder;
     }
+
+    private static ILoggerFactory Create(ServiceDescriptor factory, IServiceProvider services) =>
+        (ILoggerFactory)(factory.ImplementationInstance
+            ?? factory.ImplementationFactory?.Invoke(services)
+            ?? ActivatorUtilities.CreateInstance(services, factory.ImplementationType!));
 
     /// <summary>One line per request: method, path, status, elapsed time, the caller's name, the gateway's request id and Sunra's.</summary>
     public static WebApplication UseGatewayRequestLogging(this WebApplication app)

@@ -11,6 +11,8 @@ public static class OpenApiExtensions
 {
     public const string DocumentUrl = "/openapi/v1.json";
 
+    private const string SwaggerPath = "/swagger";
+
     public static WebApplicationBuilder AddGatewayOpenApi(this WebApplicationBuilder builder)
     {
         builder.Services.AddOpenApi(options =>
@@ -43,16 +45,21 @@ public static class OpenApiExtensions
     public static WebApplication MapGatewayOpenApi(this WebApplication app)
     {
         app.MapOpenApi();
-        app.UseSwaggerUI(options =>
-        {
-            options.SwaggerEndpoint(DocumentUrl, "Sora Remix Gateway v1");
-            options.RoutePrefix = "swagger";
-            options.DocumentTitle = "Sora Remix Gateway";
 
-            // Inline, so the page needs no route of the gateway's own beside Swagger UI's files.
-            options.HeadContent = $"<script>{VideoPluginScript()}</script>";
-            options.ConfigObject.Plugins = [VideoPluginName];
-        });
+        // Only requests under /swagger pass through Swagger UI's middleware, which otherwise
+        // inspects (and allocates for) every request the gateway serves.
+        app.UseWhen(
+            http => http.Request.Path.StartsWithSegments(SwaggerPath),
+            swagger => swagger.UseSwaggerUI(options =>
+            {
+                options.SwaggerEndpoint(DocumentUrl, "Sora Remix Gateway v1");
+                options.RoutePrefix = SwaggerPath[1..];
+                options.DocumentTitle = "Sora Remix Gateway";
+
+                // Inline, so the page needs no route of the gateway's own beside Swagger UI's files.
+                options.HeadContent = $"<script>{VideoPluginScript()}</script>";
+                options.ConfigObject.Plugins = [VideoPluginName];
+            }));
         return app;
     }
 
