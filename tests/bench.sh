@@ -6,17 +6,14 @@
 #   --duration 10 --warmup 10 --rounds 3 --connections 32 --startups 3
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source tests/apt-install.sh
 
 # wrk drives the load and nginx plays Sunra; install them from apt when missing.
-if ! command -v wrk >/dev/null || ! [[ -x /usr/sbin/nginx ]]; then
-  sudo=()
-  if [[ "$(id -u)" -ne 0 ]] && command -v sudo >/dev/null; then
-    sudo=(sudo)
-  fi
-  echo "bench: installing wrk and nginx-light from apt" >&2
-  "${sudo[@]}" apt-get update -qq
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -qq --no-install-recommends wrk nginx-light >/dev/null
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+[[ -x /usr/sbin/nginx ]] || missing+=(nginx-light)
+if [[ ${#missing[@]} -gt 0 ]]; then
+  apt_install "${missing[@]}"
 fi
 
 # The servers run as they are deployed: the output of dotnet publish.

@@ -6,6 +6,7 @@
 # "tests: N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source tests/apt-install.sh
 
 # The multi-instance tests run a real Redis and a real nginx in front of several gateways; the
 # browser tests drive Debian's Chromium (nothing downloads a browser of its own); the Sunra-client
@@ -20,17 +21,9 @@ install_test_dependencies() {
   command -v curl >/dev/null || missing+=(curl)
   command -v node >/dev/null || missing+=(nodejs)
   command -v npm >/dev/null || missing+=(npm)
-  if [[ ${#missing[@]} -eq 0 ]]; then
-    return
+  if [[ ${#missing[@]} -gt 0 ]]; then
+    apt_install "${missing[@]}"
   fi
-  local sudo=()
-  if [[ "$(id -u)" -ne 0 ]] && command -v sudo >/dev/null; then
-    sudo=(sudo)
-  fi
-  echo "tests: installing ${missing[*]} from apt" >&2
-  "${sudo[@]}" apt-get update -qq
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 install_test_dependencies
 

@@ -158,31 +158,20 @@ internal sealed partial class WebhookDispatcher(
             return (null, true);
         }
 
-        var status = await statuses.GetAsync(requestId, logs: false, cancellationToken);
-        if (status.Failed && status.Problem.Status == StatusCodes.Status404NotFound)
+        // The same read as a caller's GET of the result: when a remix has a video is decided there.
+        switch (await statuses.ReadResultAsync(requestId, cancellationToken))
         {
-            LogRemixUnknown(requestId);
-            return (null, true);
-        }
-
-        if (status.Failed || status.Value.Status is not (RemixState.Completed or RemixState.Canceled))
-        {
-            return (null, false);
-        }
-
-        RemixVideo? video = null;
-        if (status.Value is { Status: RemixState.Completed, Success: true })
-        {
-            var result = await statuses.GetResultAsync(requestId, cancellationToken);
-            if (result.Failed)
-            {
+            case { Problem.Status: StatusCodes.Status404NotFound }:
+                LogRemixUnknown(requestId);
+                return (null, true);
+            case { Video: { } result }:
+                return (new RemixWebhook { RequestId = requestId, Status = RemixState.Completed, Video = result.Video, Timestamp = default }, false);
+            case { WithoutVideo: { Status: RemixState.Completed or RemixState.Canceled } final }:
+                return (new RemixWebhook { RequestId = requestId, Status = final.Status, Error = final.Error, Timestamp = default }, false);
+            default:
+                // Not finished yet, or Sunra could not be asked: the next pass asks again.
                 return (null, false);
-            }
-
-            video = result.Value.Video;
         }
-
-        return (new RemixWebhook { RequestId = requestId, Status = status.Value.Status, Video = video, Error = status.Value.Error, Timestamp = default }, false);
     }
 
     private async Task<WebhookRecord> SendAsync(string requestId, WebhookRecord webhook, RemixWebhook outcome, CancellationToken cancellationToken)

@@ -16,6 +16,11 @@ public static class WebhookUrls
     /// <summary>Why the URL may not be called, or null when it may.</summary>
     public static string? Refusal(string url, IReadOnlyCollection<string> allowedHosts)
     {
+        if (url.Length > MaxLength)
+        {
+            return $"webhook_url is at most {MaxLength} characters.";
+        }
+
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || HostOf(uri) is not { } host)
         {
             return "webhook_url must be an absolute http or https URL.";

@@ -18,6 +18,7 @@ public static class RemixApi
         builder.Services.AddScoped<RemixSubmissions>();
         builder.Services.AddScoped<RemixStatuses>();
         builder.Services.AddSingleton<StatusFlights>();
+        builder.Services.AddScoped<StatusFollower>();
 
         // On SIGTERM a submit already at Sunra is answered and recorded: the host waits for it. The
         // setting is read raw, as the host is built before SunraOptions is validated (at start).
@@ -120,25 +121,22 @@ public static class RemixApi
     internal static async Task<Results<Ok<RemixResult>, Accepted<RemixStatus>, ProblemHttpResult>> GetResult(
         [FromRoute(Name = "request_id"), RequestId] string requestId, RemixStatuses statuses, IOptions<SunraOptions> options, HttpContext http)
     {
-        var status = await statuses.GetAsync(requestId, logs: false, http.RequestAborted);
-        if (status.Failed)
+        switch (await statuses.ReadResultAsync(requestId, http.RequestAborted))
         {
-            return status.Problem.ToResult(http);
-        }
-
-        switch (status.Value)
-        {
-            case { Status: RemixState.InQueue or RemixState.InProgress }:
-                http.Response.Headers.RetryAfter = GatewayProblem.RetryAfterSeconds(options.Value.StatusPollInterval);
-                return TypedResults.Accepted(RemixLinks.Status(requestId), status.Value);
-            case { Status: RemixState.Canceled }:
+            case { Problem: { } problem }:
+                return problem.ToResult(http);
+            case { Video: { } video }:
+                return TypedResults.Ok(video);
+            case { WithoutVideo: { Status: RemixState.Canceled } }:
                 return RemixProblems.Canceled(requestId).ToResult(http);
-            case { Success: false } failed:
+            case { WithoutVideo: { Status: RemixState.Completed } failed }:
                 return RemixProblems.GenerationFailed(failed.Error).ToResult(http);
+            case { WithoutVideo: { } unfinished }:
+                http.Response.Headers.RetryAfter = GatewayProblem.RetryAfterSeconds(options.Value.StatusPollInterval);
+                return TypedResults.Accepted(RemixLinks.Status(requestId), unfinished);
+            default:
+                throw new InvalidOperationException("A result read finds a video, a status or a problem.");
         }
-
-        var result = await statuses.GetResultAsync(requestId, http.RequestAborted);
-        return result.Failed ? result.Problem.ToResult(http) : TypedResults.Ok(result.Value);
     }
 
     internal static async Task<Results<Accepted<RemixCancellation>, ProblemHttpResult>> Cancel(
@@ -154,10 +152,7 @@ public static class RemixApi
         [FromRoute(Name = "request_id"), RequestId] string requestId,
         [FromHeader(Name = RemixEventStream.LastEventIdHeader)] string? lastEventId,
         RemixStatuses statuses,
-        IOptions<SunraOptions> sunra,
-        IOptions<GatewayOptions> gateway,
-        TimeProvider clock,
-        IHostApplicationLifetime lifetime,
+        StatusFollower follower,
         HttpContext http)
     {
         var first = await statuses.GetAsync(requestId, logs: false, http.RequestAborted);
@@ -173,14 +168,6 @@ public static class RemixApi
             return TypedResults.NoContent();
         }
 
-        return new RemixEventStream(RemixEventStream.Follow(
-            first.Value,
-            lastEventId,
-            statuses,
-            sunra.Value.StatusPollInterval,
-            gateway.Value.EventsHeartbeat,
-            clock,
-            http.RequestAborted,
-            lifetime.ApplicationStopping));
+        return new RemixEventStream(follower.Follow(first.Value, lastEventId, http.RequestAborted));
     }
 }

@@ -2,10 +2,12 @@ using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using Gateway.Callers;
 using Gateway.Hosting;
 using Gateway.Sunra;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Remix;
 
@@ -161,4 +163,16 @@ internal sealed class RemixEventStream(IAsyncEnumerable<RemixStatus?> events) : 
             return false;
         }
     }
+}
+
+/// <summary>
+/// What every door's status stream reads: <see cref="RemixEventStream.Follow"/> with the gateway's
+/// poll interval and heartbeat, ending when the replica shuts down.
+/// </summary>
+internal sealed class StatusFollower(
+    RemixStatuses statuses, IOptions<SunraOptions> sunra, IOptions<GatewayOptions> gateway, TimeProvider clock, IHostApplicationLifetime lifetime)
+{
+    public IAsyncEnumerable<RemixStatus?> Follow(RemixStatus first, string? lastEventId, CancellationToken cancellationToken) =>
+        RemixEventStream.Follow(
+            first, lastEventId, statuses, sunra.Value.StatusPollInterval, gateway.Value.EventsHeartbeat, clock, cancellationToken, lifetime.ApplicationStopping);
 }

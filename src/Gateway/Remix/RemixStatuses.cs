@@ -35,7 +35,29 @@ internal sealed class RemixStatuses(SunraQueueClient sunra, StatusFlights flight
         return kept ?? await flights.FetchAsync(requestId).WaitAsync(cancellationToken);
     }
 
-    public async Task<Upstream<RemixResult>> GetResultAsync(string requestId, CancellationToken cancellationToken)
+    /// <summary>
+    /// A remix's video, or the status that has none (queued, running, canceled, or completed without
+    /// success), or the problem that stopped the read: when a remix has a video is decided here for
+    /// every door, which only words the answer.
+    /// </summary>
+    public async Task<ResultRead> ReadResultAsync(string requestId, CancellationToken cancellationToken)
+    {
+        var status = await GetAsync(requestId, logs: false, cancellationToken);
+        if (status.Failed)
+        {
+            return new ResultRead(null, null, status.Problem);
+        }
+
+        if (status.Value is not { Status: RemixState.Completed, Success: not false })
+        {
+            return new ResultRead(null, status.Value, null);
+        }
+
+        var result = await GetResultAsync(requestId, cancellationToken);
+        return new ResultRead(result.Value, null, result.Problem);
+    }
+
+    private async Task<Upstream<RemixResult>> GetResultAsync(string requestId, CancellationToken cancellationToken)
     {
         if (await store.TryGetAsync(ResultKey(requestId), RemixJsonContext.Default.RemixResult) is { } kept)
         {
@@ -55,6 +77,9 @@ internal sealed class RemixStatuses(SunraQueueClient sunra, StatusFlights flight
 
     private static string ResultKey(string requestId) => "result:" + requestId;
 }
+
+/// <summary>What reading a remix's result found: its video, the status of a remix without one, or a problem.</summary>
+internal readonly record struct ResultRead(RemixResult? Video, RemixStatus? WithoutVideo, GatewayProblem? Problem);
 
 /// <summary>
 /// The status calls to Sunra in flight on this replica, one per remix. A call runs in a scope of its

@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using Gateway.Callers;
-using Gateway.Delivery;
 using Gateway.Hosting;
 using Gateway.Remix;
 using Gateway.Sunra;
@@ -146,13 +145,9 @@ public static class SunraDoorApi
             return badLogs.ToResult(http);
         }
 
+        // The webhook of a Sunra submit is in its query; the body is the model's input only. Its
+        // rules, length among them, are the core's.
         var webhookUrl = SunraWebhooks.Of(webhook, sunraWebhook, http.Request.QueryString);
-        if (webhookUrl is { Length: > WebhookUrls.MaxLength })
-        {
-            return GatewayProblem.Invalid("webhook_url", "The webhook_url cannot be used", $"webhook_url is at most {WebhookUrls.MaxLength} characters.").ToResult(http);
-        }
-
-        // The webhook of a Sunra submit is in its query; the body is the model's input only.
         var submitted = await submissions.SubmitAsync(request with { WebhookUrl = webhookUrl }, http.User.Identity!.Name!, idempotencyKey, http);
         if (submitted.Failed)
         {
@@ -189,10 +184,7 @@ public static class SunraDoorApi
     internal static async Task<Results<SunraStatusStream, ProblemHttpResult>> StreamStatus(
         [FromRoute(Name = "request_id"), RequestId] string requestId,
         RemixStatuses statuses,
-        IOptions<SunraOptions> sunra,
-        IOptions<GatewayOptions> gateway,
-        TimeProvider clock,
-        IHostApplicationLifetime lifetime,
+        StatusFollower follower,
         HttpContext http,
         string? logs = null)
     {
@@ -208,41 +200,21 @@ public static class SunraDoorApi
         }
 
         var request = http.Request;
-        return new SunraStatusStream(
-            RemixEventStream.Follow(
-                first.Value,
-                lastEventId: null,
-                statuses,
-                sunra.Value.StatusPollInterval,
-                gateway.Value.EventsHeartbeat,
-                clock,
-                http.RequestAborted,
-                lifetime.ApplicationStopping),
-            status => Shape(status, request));
+        return new SunraStatusStream(follower.Follow(first.Value, lastEventId: null, http.RequestAborted), status => Shape(status, request));
     }
 
     internal static async Task<Results<Ok<RemixResult>, ProblemHttpResult>> GetResult(
         [FromRoute(Name = "request_id"), RequestId] string requestId, RemixStatuses statuses, HttpContext http)
     {
-        var status = await statuses.GetAsync(requestId, logs: false, http.RequestAborted);
-        if (status.Failed)
+        // The same read as GET /remix/{request_id}, in the words Sunra's clients expect.
+        return await statuses.ReadResultAsync(requestId, http.RequestAborted) switch
         {
-            return status.Problem.ToResult(http);
-        }
-
-        // The same states as GET /remix/{request_id}, in the words Sunra's clients expect.
-        switch (status.Value)
-        {
-            case { Status: RemixState.InQueue or RemixState.InProgress }:
-                return SunraDoorProblems.NotCompleted(requestId).ToResult(http);
-            case { Status: RemixState.Canceled }:
-                return RemixProblems.Canceled(requestId).ToResult(http);
-            case { Success: false } failed:
-                return SunraDoorProblems.Failed(failed.Error).ToResult(http);
-        }
-
-        var result = await statuses.GetResultAsync(requestId, http.RequestAborted);
-        return result.Failed ? result.Problem.ToResult(http) : TypedResults.Ok(result.Value);
+            { Problem: { } problem } => problem.ToResult(http),
+            { Video: { } video } => TypedResults.Ok(video),
+            { WithoutVideo: { Status: RemixState.Canceled } } => RemixProblems.Canceled(requestId).ToResult(http),
+            { WithoutVideo: { Status: RemixState.Completed } failed } => SunraDoorProblems.Failed(failed.Error).ToResult(http),
+            _ => SunraDoorProblems.NotCompleted(requestId).ToResult(http),
+        };
     }
 
     internal static async Task<Results<Ok<SunraStatus>, ProblemHttpResult>> Cancel(
