@@ -3,7 +3,7 @@
 # errors, allocation and CPU per request and memory for POST /remix and a cached status read,
 # through the published gateway, straight to a fast upstream (nginx answering from memory) and
 # through a plain YARP pass-through, and fails only on errors. Options (all optional):
-#   --duration 10 --warmup 10 --rounds 3 --connections 32 --startups 3
+#   --duration 10 --warmup 30 --rounds 3 --connections 32 --startups 3
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/apt-install.sh

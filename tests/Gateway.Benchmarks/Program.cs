@@ -160,7 +160,7 @@ internal sealed record BenchOptions(int Connections, TimeSpan Duration, TimeSpan
 {
     public static BenchOptions Parse(string[] args)
     {
-        var options = new BenchOptions(Connections: 32, Duration: TimeSpan.FromSeconds(10), Warmup: TimeSpan.FromSeconds(10), Rounds: 3, Startups: 3);
+        var options = new BenchOptions(Connections: 32, Duration: TimeSpan.FromSeconds(10), Warmup: TimeSpan.FromSeconds(30), Rounds: 3, Startups: 3);
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             if (args[i] == "--gateway")

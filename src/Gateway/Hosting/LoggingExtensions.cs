@@ -28,19 +28,17 @@ public static class LoggingExtensions
                 // The console is written by one background thread: a request hands its line over and
                 // goes on, instead of queueing for the console's lock (and its write) with every other
                 // request. When the buffer is full, requests wait rather than lose lines.
-                logger.WriteTo.Async(
-                    console =>
-                    {
-                        if (readable)
-                        {
-                            console.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {Properties:j}{NewLine}{Exception}");
-                        }
-                        else
-                        {
-                            console.Console(new RenderedCompactJsonFormatter());
-                        }
-                    },
-                    blockWhenFull: true);
+                if (readable)
+                {
+                    logger.WriteTo.Async(
+                        console => console.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {Properties:j}{NewLine}{Exception}"),
+                        blockWhenFull: true);
+                }
+                else
+                {
+                    var output = StandardOutputSink.Create(new RenderedCompactJsonFormatter());
+                    logger.WriteTo.Async(console => console.Sink(output), blockWhenFull: true, monitor: output);
+                }
             },
             preserveStaticLogger: true);
 

@@ -1,5 +1,5 @@
+using System.Diagnostics;
 using OpenTelemetry.Metrics;
-using OpenTelemetry.Trace;
 
 namespace Gateway.Hosting;
 
@@ -14,8 +14,7 @@ public static class TelemetryExtensions
 
     /// <summary>
     /// OpenTelemetry: request, connection, runtime and the gateway's own metrics (Sunra calls among them), scraped by Prometheus at
-    /// <c>/metrics</c>; traces of requests and their calls to Sunra, whose W3C <c>traceparent</c>
-    /// HttpClient passes upstream, so a remix can be followed from <c>POST /remix</c> to Sunra.
+    /// <c>/metrics</c>. Traces are carried, not recorded: see <see cref="TraceContext"/>.
     /// </summary>
     public static WebApplicationBuilder AddGatewayTelemetry(this WebApplicationBuilder builder)
     {
@@ -29,17 +28,41 @@ public static class TelemetryExtensions
                 .AddMeter(AspNetCoreHostingMeter, KestrelMeter)
                 .AddMeter(GatewayMetrics.MeterName)
                 .AddMeter(RuntimeMeter)
-                .AddPrometheusExporter())
-            .WithTracing(tracing => tracing
-                .AddAspNetCoreInstrumentation(options => options.Filter = http => !http.Request.Path.StartsWithSegments("/metrics"))
-                .AddHttpClientInstrumentation());
+                .AddPrometheusExporter());
+        builder.Services.AddSingleton<TraceContext>();
         return builder;
     }
 
     /// <summary><c>/metrics</c>, in Prometheus' text format; like the health routes, it needs no key and is not in the OpenAPI document.</summary>
     public static WebApplication MapGatewayTelemetry(this WebApplication app)
     {
+        app.Services.GetRequiredService<TraceContext>();
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }
+}
+
+/// <summary>
+/// The trace context of every request, without recording spans: no trace exporter is configured, so
+/// recorded spans would only be built and dropped. Each request gets an activity of its own under the
+/// caller's <c>traceparent</c> (or a new trace), whose trace and span ids are the <c>@tr</c> and
+/// <c>@sp</c> of its log lines; HttpClient sends it on to Sunra as the W3C <c>traceparent</c>, with the
+/// caller's sampled flag. The gateway samples nothing itself: a trace it starts goes out unsampled.
+/// </summary>
+internal sealed class TraceContext : IDisposable
+{
+    private const string AspNetCoreSource = "Microsoft.AspNetCore";
+
+    private readonly ActivityListener _listener = new()
+    {
+        ShouldListenTo = source => source.Name == AspNetCoreSource,
+        // A sampled caller's flag survives only on an activity marked recorded; nothing is recorded either way.
+        Sample = (ref options) => options.Parent.TraceFlags.HasFlag(ActivityTraceFlags.Recorded)
+            ? ActivitySamplingResult.AllDataAndRecorded
+            : ActivitySamplingResult.PropagationData,
+    };
+
+    public TraceContext() => ActivitySource.AddActivityListener(_listener);
+
+    public void Dispose() => _listener.Dispose();
 }

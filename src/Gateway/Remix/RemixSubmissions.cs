@@ -119,8 +119,12 @@ internal sealed partial class RemixSubmissions(
             await keeper.WriteAsync($"register the webhook of remix {remix.RequestId}", () => webhooks.RegisterAsync(remix.RequestId, caller, url));
         }
 
-        var answer = JsonSerializer.Serialize(remix, RemixJsonContext.Default.RemixAccepted);
-        await KeepAsync($"keep remix {remix.RequestId} as the answer to {caller}'s idempotency key", sent, held => idempotency.CompleteAsync(held, answer));
+        if (sent is not null)
+        {
+            var answer = JsonSerializer.Serialize(remix, RemixJsonContext.Default.RemixAccepted);
+            await KeepAsync($"keep remix {remix.RequestId} as the answer to {caller}'s idempotency key", sent, held => idempotency.CompleteAsync(held, answer));
+        }
+
         return remix;
     }
 

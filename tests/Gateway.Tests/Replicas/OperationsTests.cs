@@ -53,7 +53,9 @@ public sealed class OperationsTests : IAsyncLifetime
         // The key came from the file: Sunra got it, and the trace went with the call.
         var sunraSubmit = Assert.Single(_sunra.Calls.All, call => call.Method == "POST");
         Assert.Equal($"Key {GatewayFactory.SunraKey}", sunraSubmit.Authorization);
-        Assert.Contains(TraceId, sunraSubmit.TraceParent, StringComparison.Ordinal);
+        // The caller's trace, with a span of the gateway's, and the caller's sampled flag.
+        Assert.Matches($"^00-{TraceId}-[0-9a-f]{{16}}-01$", sunraSubmit.TraceParent);
+        Assert.DoesNotContain("00f067aa0ba902b7", sunraSubmit.TraceParent, StringComparison.Ordinal);
 
         using var scrape = new HttpClient { BaseAddress = _gateway.Address };
         var metrics = await scrape.GetStringAsync("/metrics", Cancellation);
