@@ -76,4 +76,11 @@ if [[ "$executed" -eq 0 ]]; then
   echo "tests: no test ran" >&2
   exit 1
 fi
+
+# Every test found must have a result: one the runner never heard of must not pass unnoticed.
+listed=$(dotnet test Gateway.sln --configuration Release --no-build --list-tests 2>/dev/null | grep -c '^    ' || true)
+if [[ "$listed" -ne "$total" ]]; then
+  echo "tests: ${listed} tests were found but ${total} have a result" >&2
+  exit 1
+fi
 exit "$status"

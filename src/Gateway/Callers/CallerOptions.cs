@@ -26,6 +26,12 @@ public sealed class GatewayOptions
 
     /// <summary>The load balancers whose X-Forwarded-For and X-Forwarded-Proto are believed.</summary>
     public ForwardedHeadersSettings ForwardedHeaders { get; set; } = new();
+
+    /// <summary>
+    /// Whether the log goes to standard output (it does unless set false); sinks configured under
+    /// <c>Serilog:WriteTo</c> get it either way. Read once, when the host is built.
+    /// </summary>
+    public bool LogToStandardOutput { get; set; } = true;
 }
 
 /// <summary>One internal service.</summary>

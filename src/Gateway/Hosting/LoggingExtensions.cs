@@ -1,3 +1,4 @@
+using Gateway.Callers;
 using Serilog;
 using Serilog.Context;
 using Serilog.Formatting.Compact;
@@ -18,6 +19,8 @@ public static class LoggingExtensions
     public static WebApplicationBuilder AddGatewayLogging(this WebApplicationBuilder builder)
     {
         var readable = builder.Environment.IsDevelopment();
+        var toStandardOutput = builder.Configuration.GetValue(
+            $"{GatewayOptions.Section}:{nameof(GatewayOptions.LogToStandardOutput)}", defaultValue: true);
         builder.Services.AddSerilog(
             (services, logger) =>
             {
@@ -25,6 +28,11 @@ public static class LoggingExtensions
                     .ReadFrom.Configuration(builder.Configuration)
                     .ReadFrom.Services(services)
                     .Enrich.FromLogContext();
+                if (!toStandardOutput)
+                {
+                    return;
+                }
+
                 // The console is written by one background thread: a request hands its line over and
                 // goes on, instead of queueing for the console's lock (and its write) with every other
                 // request. When the buffer is full, requests wait rather than lose lines.

@@ -61,6 +61,9 @@ public sealed class GatewayFactory(EmulatorServer sunra, IReadOnlyDictionary<str
             builder.UseSetting(key, value);
         }
 
+        // The lines are collected by Logs. This process's standard output is the test runner's: the
+        // gateway's writer, which goes to the file descriptor itself, cost the runner test results.
+        builder.UseSetting("Gateway:LogToStandardOutput", "false");
         builder.ConfigureServices(services => services.AddSingleton<ILogEventSink>(Logs));
 
         // The gateway reads its key from the environment; the process tests cover that path.
