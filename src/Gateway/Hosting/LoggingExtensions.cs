@@ -19,8 +19,9 @@ public static class LoggingExtensions
     public static WebApplicationBuilder AddGatewayLogging(this WebApplicationBuilder builder)
     {
         var readable = builder.Environment.IsDevelopment();
-        var toStandardOutput = builder.Configuration.GetValue(
-            $"{GatewayOptions.Section}:{nameof(GatewayOptions.LogToStandardOutput)}", defaultValue: true);
+        // Read raw, as the host is built before GatewayOptions is validated; a value that is not a
+        // boolean leaves the default here and stops the start there, with the others.
+        var toStandardOutput = !bool.TryParse(builder.Configuration[$"{GatewayOptions.Section}:{nameof(GatewayOptions.LogToStandardOutput)}"], out var configured) || configured;
         builder.Services.AddSerilog(
             (services, logger) =>
             {

@@ -36,6 +36,8 @@ public static class TelemetryExtensions
     /// <summary><c>/metrics</c>, in Prometheus' text format; like the health routes, it needs no key and is not in the OpenAPI document.</summary>
     public static WebApplication MapGatewayTelemetry(this WebApplication app)
     {
+        // Made here, before the first request, so that every request has its trace context; the
+        // container disposes it (and stops its listener) with the host.
         app.Services.GetRequiredService<TraceContext>();
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
