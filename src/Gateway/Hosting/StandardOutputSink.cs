@@ -15,7 +15,8 @@ namespace Gateway.Hosting;
 /// </summary>
 internal sealed class StandardOutputSink(ITextFormatter formatter, Stream output) : ILogEventSink, IAsyncLogEventSinkMonitor, IDisposable
 {
-    // Larger than any burst of lines between two looks at the queue, so a write is never cut mid-line.
+    // Room for a burst of lines, which then leaves in one write. A longer burst leaves in several; a
+    // line cut between two writes still arrives whole and in order, as this is the only writer.
     private const int BufferCharacters = 64 * 1024;
 
     private readonly StreamWriter _writer = new(output, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), BufferCharacters) { AutoFlush = false };

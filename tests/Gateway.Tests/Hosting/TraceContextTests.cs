@@ -40,7 +40,7 @@ public sealed class TraceContextTests : GatewayTest
         using var accepted = await Client.SendAsync(submit, Cancellation);
 
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
-        var call = Assert.Single(Sunra.Calls.All.Skip(before));
+        var call = Assert.Single(Sunra.Calls.All.ToArray()[before..]);
         return Assert.IsType<string>(call.TraceParent);
     }
 }
