@@ -1,5 +1,6 @@
 using Gateway.Remix;
 using Gateway.State;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -18,8 +19,13 @@ public static class CallerExtensions
         services.AddSingleton<CallerDirectory>();
         services.TryAddSingleton(TimeProvider.System);
 
-        services.AddAuthentication(CallerKeyAuthentication.SchemeName)
-            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, CallerKeyAuthentication>(CallerKeyAuthentication.SchemeName, null);
+        // The authentication core and the scheme, without AddAuthentication()'s data protection: the
+        // gateway issues no cookies or tokens, and data protection's key ring would write a key under
+        // $HOME at every start (in a container, one that dies with it), loading XML and crypto to do so.
+        services.AddAuthenticationCore(options => options.DefaultScheme = CallerKeyAuthentication.SchemeName);
+        services.AddWebEncoders();
+        new AuthenticationBuilder(services)
+            .AddScheme<AuthenticationSchemeOptions, CallerKeyAuthentication>(CallerKeyAuthentication.SchemeName, null);
         services.AddAuthorization();
         services.AddCallerLimits();
         return builder;

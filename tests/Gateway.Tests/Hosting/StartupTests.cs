@@ -152,6 +152,33 @@ public sealed class StartupTests
         Assert.DoesNotContain("sk_canary_startup", gateway.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_gateway_writes_no_data_protection_keys_as_it_protects_no_cookies_or_tokens()
+    {
+        var home = Directory.CreateTempSubdirectory("gateway-home-");
+        try
+        {
+            await using var gateway = GatewayProcess.Start(["--sandbox"], new Dictionary<string, string?> { ["HOME"] = home.FullName });
+            await gateway.WaitUntilReadyAsync(Cancellation);
+            using var client = new HttpClient { BaseAddress = gateway.Address };
+            client.DefaultRequestHeaders.Add("X-Api-Key", "sandbox-caller-key");
+
+            using var accepted = await client.PostAsync("/remix", Http.Json(Http.Remix("video_123", "The same scene at dusk")), Cancellation);
+            using var stranger = new HttpClient { BaseAddress = gateway.Address };
+            stranger.DefaultRequestHeaders.Add("X-Api-Key", "not-a-caller-key");
+            using var refused = await stranger.GetAsync("/remix/pd_unknown/status", Cancellation);
+            await gateway.TerminateAsync(TimeSpan.FromSeconds(10));
+
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+            await refused.AssertProblemAsync(401, "/problems/unauthenticated");
+            Assert.Empty(home.EnumerateFileSystemInfos("*", SearchOption.AllDirectories));
+        }
+        finally
+        {
+            home.Delete(recursive: true);
+        }
+    }
+
     private static async Task WaitForExitAsync(GatewayProcess gateway)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
