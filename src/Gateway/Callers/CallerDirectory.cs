@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Collections.Frozen;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
@@ -7,7 +9,13 @@ namespace Gateway.Callers;
 /// <summary>The configured callers, their key hashes as bytes and their resolved limits.</summary>
 public sealed class CallerDirectory
 {
+    // A key this long or shorter is hashed from the stack; a longer one (no configured key is) from a rented buffer.
+    private const int StackKeyBytes = 256;
+
     private readonly Caller[] _callers;
+
+    // Asked on every request (its rate limit) and every submit (its quota): a lookup, not a search.
+    private readonly FrozenDictionary<string, Caller> _byName;
 
     public CallerDirectory(IOptions<GatewayOptions> options)
     {
@@ -20,6 +28,7 @@ public sealed class CallerDirectory
             client.Value.DailySubmitQuota ?? gateway.Defaults.DailySubmitQuota,
             client.Value.ConcurrentStreams ?? gateway.Defaults.ConcurrentStreams,
             client.Value.WebhookSecret))];
+        _byName = _callers.ToFrozenDictionary(caller => caller.Name, StringComparer.Ordinal);
     }
 
     public IReadOnlyList<Caller> All => _callers;
@@ -33,7 +42,15 @@ public sealed class CallerDirectory
     public Caller? Find(string presentedKey)
     {
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(Encoding.UTF8.GetBytes(presentedKey), hash);
+        var length = Encoding.UTF8.GetByteCount(presentedKey);
+        var rented = length > StackKeyBytes ? ArrayPool<byte>.Shared.Rent(length) : null;
+        var utf8 = rented is null ? stackalloc byte[StackKeyBytes] : rented;
+        SHA256.HashData(utf8[..Encoding.UTF8.GetBytes(presentedKey, utf8)], hash);
+        if (rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+
         Caller? found = null;
         foreach (var caller in _callers)
         {
@@ -46,7 +63,7 @@ public sealed class CallerDirectory
         return found;
     }
 
-    public Caller? Named(string? name) => _callers.FirstOrDefault(c => c.Name == name);
+    public Caller? Named(string? name) => name is null ? null : _byName.GetValueOrDefault(name);
 }
 
 /// <summary>A known caller and its limits.</summary>

@@ -213,7 +213,7 @@ internal sealed partial class RemixSubmissions(
 
     // Visible ASCII only: a key is an opaque token such as a UUID.
     internal static bool IsValidIdempotencyKey(string key) =>
-        key.Length is > 0 and <= MaxIdempotencyKeyLength && key.All(c => c is > ' ' and <= '~');
+        key.Length is > 0 and <= MaxIdempotencyKeyLength && !key.AsSpan().ContainsAnyExceptInRange('!', '~');
 
     private static readonly GatewayProblem InvalidIdempotencyKey = GatewayProblem.Invalid(
         IdempotencyKeyHeader,
