@@ -74,7 +74,7 @@ foreach (var scenario in scenarios)
 
 var (_, gatewayPeak) = gateway.Process!.Memory();
 var (_, yarpPeak) = yarp.Process!.Memory();
-Console.WriteLine(Report.Footer(startups, gatewayPeak, yarpPeak));
+Console.WriteLine(Report.Footer(startups, gatewayPeak, yarpPeak, await gateway.AcceptedRemixesAsync()));
 foreach (var failure in failures)
 {
     Console.WriteLine($"error: {failure}");

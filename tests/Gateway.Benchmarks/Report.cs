@@ -35,13 +35,14 @@ internal static class Report
         return text.ToString();
     }
 
-    public static string Footer(List<TimeSpan> startups, double gatewayPeakMiB, double yarpPeakMiB)
+    public static string Footer(List<TimeSpan> startups, double gatewayPeakMiB, double yarpPeakMiB, long? remixesHeld)
     {
         var ordered = startups.Order().ToList();
         var each = string.Join(", ", startups.Select(s => Invariant($"{s.TotalSeconds:0.00}")));
         return Invariant($"""
             gateway start-up to /health/ready: median {ordered[ordered.Count / 2].TotalSeconds:0.00} s (each: {each} s)
             peak resident memory: gateway {gatewayPeakMiB:0} MiB, YARP {yarpPeakMiB:0} MiB
+            remixes the gateway holds at the end (an owner record each, kept 7 days in its in-memory store): {(remixesHeld is { } held ? held.ToString("N0", CultureInfo.InvariantCulture) : "-")}
             """);
     }
 

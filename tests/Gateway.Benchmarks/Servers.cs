@@ -80,20 +80,32 @@ internal sealed class Server(string name, string baseUrl, BenchProcess? process,
         return state == "COMPLETED" ? requestId : throw new InvalidOperationException($"the prepared remix is {state}, not COMPLETED");
     }
 
+    /// <summary>The remixes the gateway accepted, each an owner record its in-memory store keeps for 7 days; null for the others.</summary>
+    public async Task<long?> AcceptedRemixesAsync() =>
+        Name == "gateway" ? await GatewayMetricAsync(BaseUrl, "gateway_remix_submits_total{", "outcome=\"accepted\"") : null;
+
     // The runtime's own meter (System.Runtime), which the gateway exports with its metrics; a build
     // from before it did has no figure.
-    private static async Task<long?> GatewayAllocatedBytesAsync(string baseUrl)
+    private static Task<long?> GatewayAllocatedBytesAsync(string baseUrl) =>
+        GatewayMetricAsync(baseUrl, "dotnet_gc_heap_total_allocated_bytes_total{", "");
+
+    // The sum of a metric's series whose labels hold the given text, from the gateway's Prometheus
+    // page; null when it has no such series.
+    private static async Task<long?> GatewayMetricAsync(string baseUrl, string metric, string labels)
     {
-        const string Metric = "dotnet_gc_heap_total_allocated_bytes_total";
         var text = await Reader.GetStringAsync(baseUrl + "/metrics");
-        var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(Metric, StringComparison.Ordinal));
-        if (line is null)
+        long? sum = null;
+        foreach (var line in text.Split('\n').Where(l => l.StartsWith(metric, StringComparison.Ordinal)))
         {
-            return null;
+            // name{labels} value [timestamp]
+            var end = line.IndexOf('}', StringComparison.Ordinal);
+            if (line.AsSpan(0, end).Contains(labels, StringComparison.Ordinal))
+            {
+                var value = line[(end + 1)..].Trim().Split(' ')[0];
+                sum = (sum ?? 0) + (long)double.Parse(value, CultureInfo.InvariantCulture);
+            }
         }
 
-        // name{labels} value [timestamp]
-        var value = line[(line.IndexOf('}', StringComparison.Ordinal) + 1)..].Trim().Split(' ')[0];
-        return (long)double.Parse(value, CultureInfo.InvariantCulture);
+        return sum;
     }
 }
