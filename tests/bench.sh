@@ -3,15 +3,17 @@
 # errors, allocation and CPU per request and memory for POST /remix and a cached status read,
 # through the published gateway, straight to a fast upstream (nginx answering from memory) and
 # through a plain YARP pass-through, and fails only on errors. Options (all optional):
-#   --duration 10 --warmup 30 --rounds 3 --connections 32 --startups 3
+#   --duration 10 --warmup 30 --rounds 3 --connections 32 --startups 3 --store memory|redis
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/apt-install.sh
 
-# wrk drives the load and nginx plays Sunra; install them from apt when missing.
+# wrk drives the load, nginx plays Sunra and redis-server holds the records with --store redis;
+# install them from apt when missing.
 missing=()
 command -v wrk >/dev/null || missing+=(wrk)
 [[ -x /usr/sbin/nginx ]] || missing+=(nginx-light)
+command -v redis-server >/dev/null || [[ -x /usr/bin/redis-server ]] || missing+=(redis-server)
 if [[ ${#missing[@]} -gt 0 ]]; then
   apt_install "${missing[@]}"
 fi

@@ -11,15 +11,16 @@ var gatewayPublish = options.Gateway ?? Path.Combine(root, "artifacts", "publish
 var yarpPublish = Path.Combine(root, "artifacts", "publish", "Gateway.Benchmarks.Yarp");
 
 await using var upstream = await FastUpstream.StartAsync(work);
+await using var redis = options.Store == "redis" ? await BenchRedis.StartAsync(work) : null;
 var startups = new List<TimeSpan>();
 for (var i = 1; i < options.Startups; i++)
 {
-    var (once, ready) = await Server.StartGatewayAsync(gatewayPublish, upstream, work);
+    var (once, ready) = await Server.StartGatewayAsync(gatewayPublish, upstream, work, redis?.ConnectionString);
     startups.Add(ready);
     await once.DisposeAsync();
 }
 
-var (gateway, gatewayReady) = await Server.StartGatewayAsync(gatewayPublish, upstream, work);
+var (gateway, gatewayReady) = await Server.StartGatewayAsync(gatewayPublish, upstream, work, redis?.ConnectionString);
 startups.Add(gatewayReady);
 await using var _ = gateway;
 var (yarp, _) = await Server.StartYarpAsync(yarpPublish, upstream, work);
@@ -74,7 +75,7 @@ foreach (var scenario in scenarios)
 
 var (_, gatewayPeak) = gateway.Process!.Memory();
 var (_, yarpPeak) = yarp.Process!.Memory();
-Console.WriteLine(Report.Footer(startups, gatewayPeak, yarpPeak, await gateway.AcceptedRemixesAsync()));
+Console.WriteLine(Report.Footer(startups, gatewayPeak, yarpPeak, await gateway.AcceptedRemixesAsync(), redis?.Process.Memory().Now));
 foreach (var failure in failures)
 {
     Console.WriteLine($"error: {failure}");
@@ -155,8 +156,11 @@ internal sealed record Scenario(string Name, (Server Server, Call Call)[] Target
 /// <summary>One run against one server: the load generator's figures and what the server spent on it.</summary>
 internal sealed record Measurement(Load Load, UpstreamCalls Upstream, double? AllocatedPerRequest, double? CpuMicrosecondsPerRequest, double? ResidentMiB);
 
-/// <summary>What to run and for how long; <see cref="Gateway"/> is another build of the gateway to measure (its publish folder).</summary>
-internal sealed record BenchOptions(int Connections, TimeSpan Duration, TimeSpan Warmup, int Rounds, int Startups, string? Gateway = null)
+/// <summary>
+/// What to run and for how long; <see cref="Gateway"/> is another build of the gateway to measure (its
+/// publish folder), <see cref="Store"/> where it keeps its records: "memory" (one replica) or "redis".
+/// </summary>
+internal sealed record BenchOptions(int Connections, TimeSpan Duration, TimeSpan Warmup, int Rounds, int Startups, string? Gateway = null, string Store = "memory")
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -169,6 +173,15 @@ internal sealed record BenchOptions(int Connections, TimeSpan Duration, TimeSpan
                 continue;
             }
 
+            if (args[i] == "--store")
+            {
+                options = options with
+                {
+                    Store = args[i + 1] is "memory" or "redis" ? args[i + 1] : throw new ArgumentException($"--store {args[i + 1]}: use memory or redis"),
+                };
+                continue;
+            }
+
             var value = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
             options = args[i] switch
             {
@@ -177,7 +190,7 @@ internal sealed record BenchOptions(int Connections, TimeSpan Duration, TimeSpan
                 "--warmup" => options with { Warmup = TimeSpan.FromSeconds(value) },
                 "--rounds" => options with { Rounds = value },
                 "--startups" => options with { Startups = value },
-                _ => throw new ArgumentException($"unknown option {args[i]}: use --connections, --duration, --warmup, --rounds, --startups or --gateway"),
+                _ => throw new ArgumentException($"unknown option {args[i]}: use --connections, --duration, --warmup, --rounds, --startups, --gateway or --store"),
             };
         }
 

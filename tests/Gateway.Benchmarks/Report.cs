@@ -14,7 +14,7 @@ internal static class Report
         text.AppendLine(Invariant($"Sora Remix Gateway benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC"));
         text.AppendLine(Invariant($"machine: {CpuModel()}, {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}"));
         text.AppendLine(Invariant($"runtime: {RuntimeInformation.FrameworkDescription}; load: {Version("wrk", "-v")}, 1 thread, {options.Connections} connections, loopback"));
-        text.AppendLine(Invariant($"upstream: {Version("/usr/sbin/nginx", "-v")} answering from memory (1 worker)"));
+        text.AppendLine(Invariant($"upstream: {Version("/usr/sbin/nginx", "-v")} answering from memory (1 worker); the gateway's records: {(options.Store == "redis" ? "in a local redis-server" : "in memory (one replica)")}"));
         text.AppendLine(Invariant($"each run {options.Duration.TotalSeconds:0} s after a {options.Warmup.TotalSeconds:0} s warm-up; {options.Rounds} rounds taking the servers in turn; the median round by requests/s is shown"));
         return text.ToString();
     }
@@ -35,14 +35,15 @@ internal static class Report
         return text.ToString();
     }
 
-    public static string Footer(List<TimeSpan> startups, double gatewayPeakMiB, double yarpPeakMiB, long? remixesHeld)
+    public static string Footer(List<TimeSpan> startups, double gatewayPeakMiB, double yarpPeakMiB, long? remixesHeld, double? redisMiB)
     {
+        var store = redisMiB is { } mib ? Invariant($"in Redis, whose resident memory is {mib:0} MiB") : "in the gateway's memory";
         var ordered = startups.Order().ToList();
         var each = string.Join(", ", startups.Select(s => Invariant($"{s.TotalSeconds:0.00}")));
         return Invariant($"""
             gateway start-up to /health/ready: median {ordered[ordered.Count / 2].TotalSeconds:0.00} s (each: {each} s)
             peak resident memory: gateway {gatewayPeakMiB:0} MiB, YARP {yarpPeakMiB:0} MiB
-            remixes the gateway holds at the end (an owner record each, kept 7 days in its in-memory store): {(remixesHeld is { } held ? held.ToString("N0", CultureInfo.InvariantCulture) : "-")}
+            remixes accepted, an owner record each kept 7 days {store}: {(remixesHeld is { } held ? held.ToString("N0", CultureInfo.InvariantCulture) : "-")}
             """);
     }
 

@@ -25,9 +25,10 @@ internal sealed class Server(string name, string baseUrl, BenchProcess? process,
 
     /// <summary>
     /// The published gateway as its image runs it (Production: JSON log lines, one per request),
-    /// with one caller whose limits are out of the way and the fast upstream as Sunra.
+    /// with one caller whose limits are out of the way, the fast upstream as Sunra, and its records
+    /// in memory or, given a connection string, in Redis.
     /// </summary>
-    public static async Task<(Server Server, TimeSpan Ready)> StartGatewayAsync(string publish, FastUpstream upstream, string work)
+    public static async Task<(Server Server, TimeSpan Ready)> StartGatewayAsync(string publish, FastUpstream upstream, string work, string? redis)
     {
         var port = FreePort.Next();
         var environment = new Dictionary<string, string>
@@ -42,6 +43,11 @@ internal sealed class Server(string name, string baseUrl, BenchProcess? process,
             ["Gateway__Clients__bench__ReadsPerMinute"] = "1000000000",
             ["Gateway__Clients__bench__DailySubmitQuota"] = "1000000000",
         };
+        if (redis is not null)
+        {
+            environment["ConnectionStrings__Redis"] = redis;
+        }
+
         var process = BenchProcess.Start("dotnet", [Path.Combine(publish, "Gateway.dll")], Path.Combine(work, $"gateway-{port}.log"), environment, publish);
         var baseUrl = $"http://127.0.0.1:{port}";
         var ready = await process.WaitUntilAnswersAsync(new Uri(baseUrl + "/health/ready"), TimeSpan.FromSeconds(30));
@@ -80,7 +86,7 @@ internal sealed class Server(string name, string baseUrl, BenchProcess? process,
         return state == "COMPLETED" ? requestId : throw new InvalidOperationException($"the prepared remix is {state}, not COMPLETED");
     }
 
-    /// <summary>The remixes the gateway accepted, each an owner record its in-memory store keeps for 7 days; null for the others.</summary>
+    /// <summary>The remixes the gateway accepted, each an owner record its store keeps for 7 days; null for the others.</summary>
     public async Task<long?> AcceptedRemixesAsync() =>
         Name == "gateway" ? await GatewayMetricAsync(BaseUrl, "gateway_remix_submits_total{", "outcome=\"accepted\"") : null;
 
