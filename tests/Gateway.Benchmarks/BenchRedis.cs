@@ -31,7 +31,16 @@ internal sealed class BenchRedis : IAsyncDisposable
             ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", folder],
             Path.Combine(folder, "redis.out"),
             new Dictionary<string, string>());
-        await WaitForPongAsync(port, TimeSpan.FromSeconds(10));
+        try
+        {
+            await WaitForPongAsync(port, TimeSpan.FromSeconds(10));
+        }
+        catch (OperationCanceledException)
+        {
+            await process.DisposeAsync();
+            throw new InvalidOperationException($"redis-server did not answer PING on port {port} within 10 s; its output is in {Path.Combine(folder, "redis.out")}");
+        }
+
         return new BenchRedis(process, port);
     }
 
