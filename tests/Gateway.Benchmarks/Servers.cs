@@ -6,8 +6,8 @@ using System.Text.Json;
 
 namespace Gateway.Benchmarks;
 
-/// <summary>A server under load: where it listens and how to read what it allocated.</summary>
-internal sealed class Server(string name, string baseUrl, BenchProcess? process, Func<Task<long?>>? allocatedBytes) : IAsyncDisposable
+/// <summary>A server under load: where it listens, how to read what it allocated and, for the gateway, how many remixes it accepted.</summary>
+internal sealed class Server(string name, string baseUrl, BenchProcess? process, Func<Task<long?>>? allocatedBytes, Func<Task<long?>>? acceptedRemixes = null) : IAsyncDisposable
 {
     private static readonly HttpClient Reader = new() { Timeout = TimeSpan.FromSeconds(10) };
 
@@ -18,6 +18,9 @@ internal sealed class Server(string name, string baseUrl, BenchProcess? process,
     public BenchProcess? Process { get; } = process;
 
     public Task<long?>? AllocatedBytesAsync() => allocatedBytes?.Invoke();
+
+    /// <summary>The remixes a gateway accepted, each an owner record its store keeps for 7 days; null for a server that buys none.</summary>
+    public Task<long?> AcceptedRemixesAsync() => acceptedRemixes?.Invoke() ?? Task.FromResult<long?>(null);
 
     public ValueTask DisposeAsync() => Process?.DisposeAsync() ?? ValueTask.CompletedTask;
 
@@ -51,7 +54,12 @@ internal sealed class Server(string name, string baseUrl, BenchProcess? process,
         var process = BenchProcess.Start("dotnet", [Path.Combine(publish, "Gateway.dll")], Path.Combine(work, $"gateway-{port}.log"), environment, publish);
         var baseUrl = $"http://127.0.0.1:{port}";
         var ready = await process.WaitUntilAnswersAsync(new Uri(baseUrl + "/health/ready"), TimeSpan.FromSeconds(30));
-        return (new Server("gateway", baseUrl, process, () => GatewayAllocatedBytesAsync(baseUrl)), ready);
+        return (new Server(
+            "gateway",
+            baseUrl,
+            process,
+            () => GatewayMetricAsync(baseUrl, "dotnet_gc_heap_total_allocated_bytes_total{", ""),
+            () => GatewayMetricAsync(baseUrl, "gateway_remix_submits_total{", "outcome=\"accepted\"")), ready);
     }
 
     /// <summary>The yardstick: a plain YARP pass-through to the same upstream.</summary>
@@ -86,17 +94,9 @@ internal sealed class Server(string name, string baseUrl, BenchProcess? process,
         return state == "COMPLETED" ? requestId : throw new InvalidOperationException($"the prepared remix is {state}, not COMPLETED");
     }
 
-    /// <summary>The remixes the gateway accepted, each an owner record its store keeps for 7 days; null for the others.</summary>
-    public async Task<long?> AcceptedRemixesAsync() =>
-        Name == "gateway" ? await GatewayMetricAsync(BaseUrl, "gateway_remix_submits_total{", "outcome=\"accepted\"") : null;
-
-    // The runtime's own meter (System.Runtime), which the gateway exports with its metrics; a build
-    // from before it did has no figure.
-    private static Task<long?> GatewayAllocatedBytesAsync(string baseUrl) =>
-        GatewayMetricAsync(baseUrl, "dotnet_gc_heap_total_allocated_bytes_total{", "");
-
     // The sum of a metric's series whose labels hold the given text, from the gateway's Prometheus
-    // page; null when it has no such series.
+    // page (allocations come from the runtime's System.Runtime meter, which the gateway exports);
+    // null when it has no such series, as a build from before it exported them has not.
     private static async Task<long?> GatewayMetricAsync(string baseUrl, string metric, string labels)
     {
         var text = await Reader.GetStringAsync(baseUrl + "/metrics");
