@@ -1,4 +1,5 @@
 using Gateway.Callers;
+using Gateway.Core;
 using Gateway.Delivery;
 using Gateway.Hosting;
 using Gateway.Remix;
@@ -7,7 +8,8 @@ using Gateway.State;
 using Gateway.Sunra;
 using Gateway.SunraDoor;
 
-var builder = WebApplication.CreateBuilder(SandboxExtensions.WithoutSandboxSwitch(args));
+// Infrastructure first, then the adapters, the core, and the doors over it.
+var builder = GatewayHost.CreateBuilder(SandboxExtensions.WithoutSandboxSwitch(args));
 builder.AddGatewayLogging();
 builder.AddGatewayTelemetry();
 builder.AddGatewayJson();
@@ -18,29 +20,30 @@ builder.AddGatewayEdges();
 builder.AddGatewayState();
 builder.AddCallers();
 builder.AddSunra();
-builder.AddRemix();
-builder.AddSunraDoor();
+builder.AddRemixCore();
 builder.AddWebhooks();
+builder.AddRemixDoor();
+builder.AddSunraDoor();
 builder.AddSandbox(args);
 
-var app = builder.Build();
-app.UseGatewayForwardedHeaders();
-app.UseGatewayRequestLogging();
-app.UseGatewayProblems();
-app.UseGatewayEdges();
-app.UseSunraDoor();
+return GatewayHost.Run(builder, app =>
+{
+    app.UseGatewayForwardedHeaders();
+    app.UseGatewayRequestLogging();
+    app.UseGatewayProblems();
+    app.UseGatewayEdges();
+    app.UseSunraDoor();
 
-// After the doors that turn a call into another route's (the Sunra client proxy), before the callers' checks.
-app.UseRouting();
-app.UseCallers();
-app.MapGatewayOpenApi();
-app.MapGatewayHealth();
-app.MapGatewayTelemetry();
-app.MapRemix();
-app.MapSunraDoor();
-app.MapSandbox();
-
-return GatewayHost.Run(app);
+    // After the doors that turn a call into another route's (the Sunra client proxy), before the callers' checks.
+    app.UseRouting();
+    app.UseCallers();
+    app.MapGatewayOpenApi();
+    app.MapGatewayHealth();
+    app.MapGatewayTelemetry();
+    app.MapRemix();
+    app.MapSunraDoor();
+    app.MapSandbox();
+});
 
 /// <summary>The entry point, named for the test host.</summary>
 public partial class Program;

@@ -17,16 +17,16 @@ public sealed class CallerDirectory
     // Asked on every request (its rate limit) and every submit (its quota): a lookup, not a search.
     private readonly FrozenDictionary<string, Caller> _byName;
 
-    public CallerDirectory(IOptions<GatewayOptions> options)
+    public CallerDirectory(IOptions<CallersOptions> options)
     {
-        var gateway = options.Value;
-        _callers = [.. gateway.Clients.Select(client => new Caller(
+        var settings = options.Value;
+        _callers = [.. settings.Clients.Select(client => new Caller(
             client.Key,
             Convert.FromHexString(client.Value.KeySha256!),
-            client.Value.SubmitsPerMinute ?? gateway.Defaults.SubmitsPerMinute,
-            client.Value.ReadsPerMinute ?? gateway.Defaults.ReadsPerMinute,
-            client.Value.DailySubmitQuota ?? gateway.Defaults.DailySubmitQuota,
-            client.Value.ConcurrentStreams ?? gateway.Defaults.ConcurrentStreams,
+            client.Value.SubmitsPerMinute ?? settings.Defaults.SubmitsPerMinute,
+            client.Value.ReadsPerMinute ?? settings.Defaults.ReadsPerMinute,
+            client.Value.DailySubmitQuota ?? settings.Defaults.DailySubmitQuota,
+            client.Value.ConcurrentStreams ?? settings.Defaults.ConcurrentStreams,
             client.Value.WebhookSecret))];
         _byName = _callers.ToFrozenDictionary(caller => caller.Name, StringComparer.Ordinal);
     }

@@ -1,23 +1,19 @@
-using Gateway.Remix;
-using Gateway.State;
+using Gateway.Hosting;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Callers;
 
 public static class CallerExtensions
 {
-    /// <summary>Caller keys, ownership of remixes, and per-caller limits.</summary>
+    /// <summary>Caller keys (authentication), the callers' settings and their per-caller limits.</summary>
     public static WebApplicationBuilder AddCallers(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<GatewayOptions>()
-            .BindConfiguration(GatewayOptions.Section, binder => binder.ErrorOnUnknownConfiguration = true)
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
+        services.AddGatewayOptions<CallersOptions>();
+        services.AddSingleton<IValidateOptions<CallersOptions>, CallersOptionsValidator>();
         services.AddSingleton<CallerDirectory>();
-        services.TryAddSingleton(TimeProvider.System);
+        services.AllowCorsHeader(CallerKeyAuthentication.Header);
 
         // The authentication core and the scheme, without AddAuthentication()'s data protection: the
         // gateway issues no cookies or tokens, and data protection's key ring would write a key under
@@ -27,7 +23,12 @@ public static class CallerExtensions
         new AuthenticationBuilder(services)
             .AddScheme<AuthenticationSchemeOptions, CallerKeyAuthentication>(CallerKeyAuthentication.SchemeName, null);
         services.AddAuthorization();
-        services.AddCallerLimits();
+        services.AddCallerPolicies();
+        services.AddOpenApiParts(openApi =>
+        {
+            openApi.AddDocumentTransformer<CallerKeySecurityTransformer>();
+            openApi.AddOperationTransformer<CallerKeySecurityTransformer>();
+        });
         return builder;
     }
 
@@ -39,14 +40,7 @@ public static class CallerExtensions
         return app;
     }
 
-    /// <summary>Answers 404 for a remix of another caller, exactly as for one that does not exist, before Sunra is asked.</summary>
-    internal static async ValueTask<object?> OwnedByCaller(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var http = context.HttpContext;
-        var requestId = (string)http.GetRouteValue("request_id")!;
-        var owner = await http.RequestServices.GetRequiredService<RemixOwners>().OwnerOfAsync(requestId);
-        return owner is not null && owner == http.User.Identity?.Name
-            ? await next(context)
-            : RemixProblems.NotFound(requestId).ToResult(http);
-    }
+    /// <summary>The caller a request was authenticated as; the routes that ask require one.</summary>
+    public static string CallerName(this HttpContext http) =>
+        http.User.Identity?.Name ?? throw new InvalidOperationException("The route requires an authenticated caller.");
 }

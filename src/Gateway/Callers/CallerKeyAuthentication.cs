@@ -1,7 +1,9 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Gateway.Hosting;
+using Gateway.Problems;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Callers;
@@ -29,8 +31,10 @@ public sealed class CallerKeyAuthentication(
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
+        // A key is checked only where one is needed: the health routes, the document and (in sandbox
+        // mode) the built-in emulator, which the gateway calls with its own Sunra key, are no business of it.
         var presented = PresentedKey(Request);
-        if (presented is null)
+        if (presented is null || Context.GetEndpoint()?.Metadata.GetMetadata<IAuthorizeData>() is null)
         {
             return Task.FromResult(AuthenticateResult.NoResult());
         }
@@ -48,12 +52,9 @@ public sealed class CallerKeyAuthentication(
     {
         var missing = PresentedKey(Request) is null;
         Response.Headers.WWWAuthenticate = $"Bearer realm=\"sora-remix-gateway\", ApiKey header=\"{Header}\"";
-        return new GatewayProblem(
-            StatusCodes.Status401Unauthorized,
-            ProblemTypes.Unauthenticated,
-            "A caller key is needed",
-            missing
-                ? $"Send your service's key as '{Header}: <key>', 'Authorization: Bearer <key>' or 'Authorization: Key <key>'."
+        return ProblemCatalog.Unauthenticated
+            .With(missing
+                ? ProblemCatalog.Unauthenticated.Detail
                 : $"The key is not one of a known caller. Send your service's own key (not its hash) as '{Header}: <key>', 'Authorization: Bearer <key>' or 'Authorization: Key <key>'.")
             .WriteAsync(Context);
     }

@@ -4,7 +4,7 @@ using Gateway.State;
 namespace Gateway.Callers;
 
 /// <summary>A permit taken from a window, kept so that it can be given back.</summary>
-public readonly record struct WindowPermit(string CounterKey, bool Acquired, TimeSpan UntilReset, TimeSpan Window);
+public readonly record struct WindowPermit(string CounterKey, bool Acquired, TimeSpan UntilReset, TimeSpan Window, int Limit);
 
 /// <summary>
 /// Fixed windows counted in the state store, so that a caller's limits hold across every replica.
@@ -25,12 +25,12 @@ public sealed class CallerWindows(IStateStore store, TimeProvider clock)
         var count = await store.IncrementAsync(key, 1, window + Slack);
         if (count <= limit)
         {
-            return new WindowPermit(key, Acquired: true, untilReset, window);
+            return new WindowPermit(key, Acquired: true, untilReset, window, limit);
         }
 
         // A refused request takes nothing, so that a permit given back is usable again.
         await store.IncrementAsync(key, -1, window + Slack);
-        return new WindowPermit(key, Acquired: false, untilReset, window);
+        return new WindowPermit(key, Acquired: false, untilReset, window, limit);
     }
 
     /// <summary>Returns a permit whose request bought nothing.</summary>
@@ -49,6 +49,9 @@ internal sealed class SharedWindowLimiter(CallerWindows windows, string counter,
     /// <summary>Set on a refusal that came from the store being away, not from the limit.</summary>
     public static readonly MetadataName<bool> StoreUnavailable = new("gateway.state-unavailable");
 
+    /// <summary>The limit a refused request ran into.</summary>
+    public static readonly MetadataName<int> Limit = new("gateway.limit");
+
     public override TimeSpan? IdleDuration => null;
 
     public override RateLimiterStatistics? GetStatistics() => null;
@@ -65,18 +68,18 @@ internal sealed class SharedWindowLimiter(CallerWindows windows, string counter,
         try
         {
             var permit = await windows.TakeAsync(counter, limit, window);
-            return permit.Acquired ? Lease.Granted : new Lease(false, permit.UntilReset, storeUnavailable: false);
+            return permit.Acquired ? Lease.Granted : new Lease(false, permit.UntilReset, storeUnavailable: false, limit);
         }
         catch (StateStoreUnavailableException)
         {
-            return new Lease(false, StateStoreUnavailableHandler.RetryAfter, storeUnavailable: true);
+            return new Lease(false, StateStoreUnavailableHandler.RetryAfter, storeUnavailable: true, null);
         }
     }
 
-    private sealed class Lease(bool acquired, TimeSpan? retryAfter, bool storeUnavailable) : RateLimitLease
+    private sealed class Lease(bool acquired, TimeSpan? retryAfter, bool storeUnavailable, int? limit) : RateLimitLease
     {
-        public static readonly Lease Granted = new(true, null, false);
-        public static readonly Lease Deferred = new(false, null, false);
+        public static readonly Lease Granted = new(true, null, false, null);
+        public static readonly Lease Deferred = new(false, null, false, null);
 
         public override bool IsAcquired => acquired;
 
@@ -93,6 +96,11 @@ internal sealed class SharedWindowLimiter(CallerWindows windows, string counter,
                 {
                     yield return StoreUnavailable.Name;
                 }
+
+                if (limit is not null)
+                {
+                    yield return Limit.Name;
+                }
             }
         }
 
@@ -100,6 +108,7 @@ internal sealed class SharedWindowLimiter(CallerWindows windows, string counter,
         {
             metadata = metadataName == MetadataName.RetryAfter.Name ? retryAfter
                 : metadataName == StoreUnavailable.Name && storeUnavailable ? true
+                : metadataName == Limit.Name ? limit
                 : null;
             return metadata is not null;
         }

@@ -2,11 +2,11 @@ namespace Gateway.Delivery;
 
 public static class DeliveryExtensions
 {
-    /// <summary>Webhooks: the waiting list in the state store, the dispatcher on every replica, and its guarded HTTP client.</summary>
+    /// <summary>Webhooks: the dispatcher on every replica (its waiting list is in the state store), and its guarded HTTP client.</summary>
     public static WebApplicationBuilder AddWebhooks(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddSingleton<PendingWebhooks>();
+        services.AddSingleton<WebhookMetrics>();
         services.AddHostedService<WebhookDispatcher>();
 
         // No redirects (a redirect could lead anywhere), a connection guard against link-local

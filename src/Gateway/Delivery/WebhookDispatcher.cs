@@ -5,8 +5,9 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Gateway.Callers;
+using Gateway.Core;
 using Gateway.Hosting;
-using Gateway.Remix;
+using Gateway.Problems;
 using Gateway.State;
 using Gateway.Sunra;
 using Microsoft.Extensions.Options;
@@ -28,8 +29,8 @@ internal sealed partial class WebhookDispatcher(
     CallerDirectory callers,
     IHttpClientFactory clients,
     IOptions<SunraOptions> sunra,
-    IOptions<GatewayOptions> gateway,
-    GatewayMetrics metrics,
+    IOptions<RemixOptions> remix,
+    WebhookMetrics metrics,
     TimeProvider clock,
     ILogger<WebhookDispatcher> logger) : BackgroundService
 {
@@ -152,22 +153,23 @@ internal sealed partial class WebhookDispatcher(
     // be sent (its remix is unknown, or its URL is no longer allowed), or neither: wait.
     private async Task<(RemixWebhook? Message, bool Abandon)> OutcomeAsync(string requestId, WebhookRecord webhook, RemixStatuses statuses, CancellationToken cancellationToken)
     {
-        if (WebhookUrls.Refusal(webhook.Url, gateway.Value.Webhooks.AllowedHosts) is not null)
+        if (WebhookUrls.Refusal(webhook.Url, remix.Value.Webhooks.AllowedHosts) is not null)
         {
             LogNoLongerAllowed(requestId, new Uri(webhook.Url).Host);
             return (null, true);
         }
 
-        // The same read as a caller's GET of the result: when a remix has a video is decided there.
-        switch (await statuses.ReadResultAsync(requestId, cancellationToken))
+        // The same read as a caller's GET of the result, as the remix's owner: when a remix has a video is decided there.
+        var read = await statuses.ReadResultAsync(requestId, webhook.Caller, cancellationToken);
+        switch (read.Kind)
         {
-            case { Problem.Status: StatusCodes.Status404NotFound }:
+            case ResultKind.Refused when read.Problem!.Type == ProblemCatalog.RemixNotFound:
                 LogRemixUnknown(requestId);
                 return (null, true);
-            case { Video: { } result }:
-                return (new RemixWebhook { RequestId = requestId, Status = RemixState.Completed, Video = result.Video, Timestamp = default }, false);
-            case { WithoutVideo: { Status: RemixState.Completed or RemixState.Canceled } final }:
-                return (new RemixWebhook { RequestId = requestId, Status = final.Status, Error = final.Error, Timestamp = default }, false);
+            case ResultKind.Video:
+                return (new RemixWebhook { RequestId = requestId, Status = RemixState.Completed, Video = read.Result!.Video, Timestamp = default }, false);
+            case ResultKind.Failed or ResultKind.Canceled:
+                return (new RemixWebhook { RequestId = requestId, Status = read.Status!.Status, Error = read.Status.Error, Timestamp = default }, false);
             default:
                 // Not finished yet, or Sunra could not be asked: the next pass asks again.
                 return (null, false);
@@ -183,7 +185,7 @@ internal sealed partial class WebhookDispatcher(
         }
 
         var now = clock.GetUtcNow();
-        var body = JsonSerializer.SerializeToUtf8Bytes(outcome with { Timestamp = now }, RemixJsonContext.Default.RemixWebhook);
+        var body = JsonSerializer.SerializeToUtf8Bytes(outcome with { Timestamp = now }, WebhookJsonContext.Default.RemixWebhook);
         using var request = new HttpRequestMessage(HttpMethod.Post, webhook.Url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new("application/json") { CharSet = "utf-8" };
         request.Headers.Add(SignatureHeader, Signature(secret, body));
@@ -218,8 +220,7 @@ internal sealed partial class WebhookDispatcher(
             return webhook with { Attempts = attempt, Abandoned = true };
         }
 
-        var firstRetry = TimeSpan.FromSeconds(gateway.Value.Webhooks.FirstRetrySeconds);
-        var wait = TimeSpan.FromTicks(Math.Min(firstRetry.Ticks << Math.Min(attempt - 1, 16), LongestRetry.Ticks));
+        var wait = Backoff.Exponential(TimeSpan.FromSeconds(remix.Value.Webhooks.FirstRetrySeconds), attempt, LongestRetry);
         return webhook with { Attempts = attempt, NextAttemptAt = now + wait };
     }
 

@@ -1,19 +1,15 @@
 using System.Net;
+using Gateway.Problems;
+using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.HttpOverrides;
-using Gateway.Callers;
+using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
 namespace Gateway.Hosting;
 
-/// <summary>What every request and answer gets at the edge: body size, banner, sniffing, charset quoting, CORS.</summary>
+/// <summary>What every request and answer gets at the edge: body size, banner, sniffing, charset quoting, forwarded headers, CORS.</summary>
 public static class EdgeExtensions
 {
-    /// <summary>
-    /// The largest valid remix is a 5000-code-point prompt written entirely as <c>\uXXXX\uXXXX</c>
-    /// escapes (about 60 KB) with a long video_id; twice that is plenty, megabytes are refused (413).
-    /// </summary>
-    public const long MaxRequestBodyBytes = 128 * 1024;
-
     private const string CorsPolicy = "allow-list";
 
     public static WebApplicationBuilder AddGatewayEdges(this WebApplicationBuilder builder)
@@ -21,22 +17,19 @@ public static class EdgeExtensions
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+            kestrel.Limits.MaxRequestBodySize = ProblemCatalog.MaxRequestBodyBytes;
         });
 
-        var origins = builder.Configuration.GetSection($"{GatewayOptions.Section}:{nameof(GatewayOptions.CorsAllowedOrigins)}").Get<string[]>() ?? [];
-        if (origins.Length > 0)
-        {
-            builder.Services.AddCors(cors => cors.AddPolicy(CorsPolicy, policy => policy
-                .WithOrigins(origins)
-                .WithMethods("GET", "POST")
-                .WithHeaders("Content-Type", "Authorization", CallerKeyAuthentication.Header)));
-        }
+        var services = builder.Services;
+        services.AddGatewayOptions<HostingOptions>();
+        services.AddSingleton<IValidateOptions<HostingOptions>, HostingOptionsValidator>();
+        services.AddCors();
+        services.AddOptions<CorsOptions>().Configure<IOptions<HostingOptions>, IOptions<CorsRequestHeaders>>((cors, hosting, headers) =>
+            cors.AddPolicy(CorsPolicy, policy => policy.WithOrigins(hosting.Value.CorsAllowedOrigins).WithMethods("GET", "POST").WithHeaders([.. headers.Value.Names])));
 
         // X-Forwarded-For and -Proto are believed only from the proxies the operators name: from
         // anyone else they are ignored, so a caller cannot pass itself off as another address.
-        var forwarded = ForwardedHeadersOf(builder.Configuration);
-        builder.Services.Configure<ForwardedHeadersOptions>(options =>
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<HostingOptions>>((options, hosting) =>
         {
             options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
             options.KnownProxies.Clear();
@@ -44,25 +37,23 @@ public static class EdgeExtensions
 #pragma warning disable ASPDEPR005 // The obsolete list still holds the loopback default, and is still consulted.
             options.KnownNetworks.Clear();
 #pragma warning restore ASPDEPR005
-            foreach (var proxy in forwarded.KnownProxies)
+            foreach (var proxy in hosting.Value.ForwardedHeaders.KnownProxies)
             {
-                if (IPAddress.TryParse(proxy, out var address))
-                {
-                    options.KnownProxies.Add(address);
-                }
+                options.KnownProxies.Add(IPAddress.Parse(proxy));
             }
 
-            foreach (var network in forwarded.KnownNetworks)
+            foreach (var network in hosting.Value.ForwardedHeaders.KnownNetworks)
             {
-                if (System.Net.IPNetwork.TryParse(network, out var parsed))
-                {
-                    options.KnownIPNetworks.Add(parsed);
-                }
+                options.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
             }
         });
 
         return builder;
     }
+
+    /// <summary>A header a browser may send cross-origin, for the folder that names it.</summary>
+    public static IServiceCollection AllowCorsHeader(this IServiceCollection services, string header) =>
+        services.Configure<CorsRequestHeaders>(headers => headers.Names.Add(header));
 
     /// <summary>
     /// First in the pipeline, so that logs, limits and links see the caller's own address and scheme.
@@ -70,18 +61,13 @@ public static class EdgeExtensions
     /// </summary>
     public static WebApplication UseGatewayForwardedHeaders(this WebApplication app)
     {
-        var forwarded = ForwardedHeadersOf(app.Configuration);
-        if (forwarded.KnownProxies.Length > 0 || forwarded.KnownNetworks.Length > 0)
+        if (app.Services.GetRequiredService<IOptions<HostingOptions>>().Value.ForwardedHeaders.Any)
         {
             app.UseForwardedHeaders();
         }
 
         return app;
     }
-
-    // Read raw, as the pipeline is built before the options are validated (a bad entry stops the start then).
-    private static ForwardedHeadersSettings ForwardedHeadersOf(IConfiguration configuration) =>
-        configuration.GetSection($"{GatewayOptions.Section}:{nameof(GatewayOptions.ForwardedHeaders)}").Get<ForwardedHeadersSettings>() ?? new();
 
     public static WebApplication UseGatewayEdges(this WebApplication app)
     {
@@ -93,7 +79,7 @@ public static class EdgeExtensions
         });
 
         // No CORS unless origins are listed: internal services are not browsers.
-        if (app.Services.GetService<Microsoft.AspNetCore.Cors.Infrastructure.ICorsService>() is not null)
+        if (app.Services.GetRequiredService<IOptions<HostingOptions>>().Value.CorsAllowedOrigins.Length > 0)
         {
             app.UseCors(CorsPolicy);
         }
@@ -114,4 +100,27 @@ public static class EdgeExtensions
             request.ContentType = type.ToString();
         }
     }
+}
+
+/// <summary>Names the edge setting at fault, at start-up.</summary>
+internal sealed class HostingOptionsValidator : IValidateOptions<HostingOptions>
+{
+    public ValidateOptionsResult Validate(string? name, HostingOptions options)
+    {
+        var forwarded = options.ForwardedHeaders;
+        string[] failures =
+        [
+            .. forwarded.KnownProxies.Where(proxy => !IPAddress.TryParse(proxy, out _))
+                .Select(proxy => $"Gateway:ForwardedHeaders:KnownProxies: '{proxy}' is not an IP address."),
+            .. forwarded.KnownNetworks.Where(network => !System.Net.IPNetwork.TryParse(network, out _))
+                .Select(network => $"Gateway:ForwardedHeaders:KnownNetworks: '{network}' is not a network in CIDR form (such as 10.0.0.0/8)."),
+        ];
+        return failures.Length == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
+
+/// <summary>The request headers a browser may send cross-origin: the body's type, a bearer key, and those the features name.</summary>
+public sealed class CorsRequestHeaders
+{
+    public List<string> Names { get; } = ["Content-Type", "Authorization"];
 }

@@ -4,21 +4,39 @@ namespace Gateway.Hosting;
 
 public static class GatewayHost
 {
+    /// <summary>The builder, with the one clock every part of the gateway reads (tests replace it).</summary>
+    public static WebApplicationBuilder CreateBuilder(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.Services.AddSingleton(TimeProvider.System);
+        return builder;
+    }
+
     /// <summary>
-    /// Runs the gateway. A configuration that cannot work (a value that fails validation, cannot be
-    /// read as its type, or a setting the gateway does not have) ends it at once, with its reasons
-    /// and exit code 1.
+    /// Builds the gateway, lays out its pipeline and runs it. A configuration that cannot work (a value
+    /// that fails validation, cannot be read as its type, or a setting the gateway does not have) ends
+    /// it before anything starts or logs, with its reasons on standard error and exit code 1.
     /// </summary>
-    public static int Run(WebApplication app)
+    public static int Run(WebApplicationBuilder builder, Action<WebApplication> pipeline)
     {
         try
         {
+            var app = builder.Build();
+            pipeline(app);
+
+            // Every options class marked ValidateOnStart, checked here rather than by the host's start,
+            // which would log the failure (with its stack) before this could say it plainly.
+            app.Services.GetService<IStartupValidator>()?.Validate();
             app.Run();
             return 0;
         }
         catch (OptionsValidationException invalid)
         {
             return CannotStart(invalid.Failures);
+        }
+        catch (AggregateException invalid) when (invalid.InnerExceptions.All(e => e is OptionsValidationException))
+        {
+            return CannotStart(invalid.InnerExceptions.Cast<OptionsValidationException>().SelectMany(e => e.Failures));
         }
         catch (InvalidOperationException unreadable) when (unreadable.Source == "Microsoft.Extensions.Configuration.Binder")
         {

@@ -1,12 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Gateway.Remix;
 
 namespace Gateway.Hosting;
 
 public static class JsonExtensions
 {
-    /// <summary>snake_case on the wire, as in Sunra's API; source-generated contracts; no duplicate fields.</summary>
+    /// <summary>snake_case on the wire, as in Sunra's API; no duplicate fields. Each door adds its own source-generated contracts.</summary>
     public static WebApplicationBuilder AddGatewayJson(this WebApplicationBuilder builder)
     {
         builder.Services.ConfigureHttpJsonOptions(options =>
@@ -23,8 +22,11 @@ public static class JsonExtensions
 
             // {"prompt": "harmless", "prompt": "something else"} must not slip past validation.
             json.AllowDuplicateProperties = false;
-            json.TypeInfoResolverChain.Insert(0, RemixJsonContext.Default);
         });
         return builder;
     }
+
+    /// <summary>A feature's source-generated contracts, ahead of reflection.</summary>
+    public static IServiceCollection AddJsonContracts(this IServiceCollection services, JsonSerializerContext contracts) =>
+        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, contracts));
 }

@@ -1,4 +1,4 @@
-using Gateway.Callers;
+using Microsoft.Extensions.Options;
 using Serilog;
 using Serilog.Context;
 using Serilog.Formatting.Compact;
@@ -19,9 +19,6 @@ public static class LoggingExtensions
     public static WebApplicationBuilder AddGatewayLogging(this WebApplicationBuilder builder)
     {
         var readable = builder.Environment.IsDevelopment();
-        // Read raw, as the host is built before GatewayOptions is validated; a value that is not a
-        // boolean leaves the default here and stops the start there, with the others.
-        var toStandardOutput = !bool.TryParse(builder.Configuration[$"{GatewayOptions.Section}:{nameof(GatewayOptions.LogToStandardOutput)}"], out var configured) || configured;
         builder.Services.AddSerilog(
             (services, logger) =>
             {
@@ -29,7 +26,7 @@ public static class LoggingExtensions
                     .ReadFrom.Configuration(builder.Configuration)
                     .ReadFrom.Services(services)
                     .Enrich.FromLogContext();
-                if (!toStandardOutput)
+                if (!services.GetRequiredService<IOptions<HostingOptions>>().Value.LogToStandardOutput)
                 {
                     return;
                 }

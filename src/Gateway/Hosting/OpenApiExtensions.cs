@@ -1,7 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using Gateway.Callers;
-using Gateway.Remix;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
@@ -9,6 +6,8 @@ namespace Gateway.Hosting;
 
 public static class OpenApiExtensions
 {
+    public const string DocumentName = "v1";
+
     public const string DocumentUrl = "/openapi/v1.json";
 
     private const string SwaggerPath = "/swagger";
@@ -31,12 +30,14 @@ public static class OpenApiExtensions
                 return Task.CompletedTask;
             });
             options.AddSchemaTransformer<ContractSchemaTransformer>();
-            options.AddOperationTransformer<ExamplesTransformer>();
-            options.AddDocumentTransformer<CallerKeySecurityTransformer>();
-            options.AddOperationTransformer<CallerKeySecurityTransformer>();
+            options.AddOperationTransformer<ProblemExamplesTransformer>();
         });
         return builder;
     }
+
+    /// <summary>A feature's own additions to the document: its examples, its security schemes.</summary>
+    public static IServiceCollection AddOpenApiParts(this IServiceCollection services, Action<OpenApiOptions> configure) =>
+        services.Configure(DocumentName, configure);
 
     /// <summary>
     /// The document at <see cref="DocumentUrl"/> and Swagger UI at <c>/swagger</c>, in every environment,
@@ -71,48 +72,6 @@ public static class OpenApiExtensions
             ?? throw new InvalidOperationException("The Swagger UI video plugin is not embedded in the gateway.");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
-    }
-}
-
-/// <summary>
-/// Declares the caller key (<c>X-Api-Key</c> or a bearer token) so Swagger UI offers Authorize, and
-/// marks every operation that needs it.
-/// </summary>
-internal sealed class CallerKeySecurityTransformer : IOpenApiDocumentTransformer, IOpenApiOperationTransformer
-{
-    private const string ApiKey = "ApiKey";
-    private const string Bearer = "Bearer";
-
-    public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
-    {
-        document.Components ??= new OpenApiComponents();
-        document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
-        document.Components.SecuritySchemes[ApiKey] = new OpenApiSecurityScheme
-        {
-            Type = SecuritySchemeType.ApiKey,
-            In = ParameterLocation.Header,
-            Name = CallerKeyAuthentication.Header,
-            Description = "Your service's own gateway key (never the Sunra key). In sandbox mode: `sandbox-caller-key`.",
-        };
-        document.Components.SecuritySchemes[Bearer] = new OpenApiSecurityScheme
-        {
-            Type = SecuritySchemeType.Http,
-            Scheme = "bearer",
-            Description = "The same key, sent as `Authorization: Bearer <key>`.",
-        };
-        return Task.CompletedTask;
-    }
-
-    public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
-    {
-        if (context.Description.ActionDescriptor.EndpointMetadata.OfType<IAuthorizeData>().Any())
-        {
-            operation.Security ??= [];
-            operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKey, context.Document)] = [] });
-            operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(Bearer, context.Document)] = [] });
-        }
-
-        return Task.CompletedTask;
     }
 }
 

@@ -1,3 +1,5 @@
+using Gateway.Problems;
+
 namespace Gateway.Hosting;
 
 public static class ProblemExtensions
@@ -14,15 +16,16 @@ public static class ProblemExtensions
 
             if (context.ProblemDetails.Status == StatusCodes.Status413PayloadTooLarge)
             {
-                context.ProblemDetails.Type = ProblemTypes.PayloadTooLarge;
-                context.ProblemDetails.Title = "The body is too large";
-                context.ProblemDetails.Detail = $"A remix request is at most {EdgeExtensions.MaxRequestBodyBytes / 1024} KiB.";
+                context.ProblemDetails.Type = ProblemCatalog.PayloadTooLarge.Uri;
+                context.ProblemDetails.Title = ProblemCatalog.PayloadTooLarge.Title;
+                context.ProblemDetails.Detail = ProblemCatalog.PayloadTooLarge.Detail;
             }
 
             if (context.ProblemDetails.Status == StatusCodes.Status415UnsupportedMediaType)
             {
-                context.ProblemDetails.Type = ProblemTypes.UnsupportedMediaType;
-                context.ProblemDetails.Detail ??= "Send the body as UTF-8 JSON, with Content-Type: application/json.";
+                context.ProblemDetails.Type = ProblemCatalog.UnsupportedMediaType.Uri;
+                context.ProblemDetails.Title ??= ProblemCatalog.UnsupportedMediaType.Title;
+                context.ProblemDetails.Detail ??= ProblemCatalog.UnsupportedMediaType.Detail;
             }
         });
         builder.Services.AddValidation();

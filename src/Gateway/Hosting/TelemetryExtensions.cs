@@ -18,7 +18,6 @@ public static class TelemetryExtensions
     /// </summary>
     public static WebApplicationBuilder AddGatewayTelemetry(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddOpenTelemetry()
             // Request rates and durations come from ASP.NET Core's hosting meter, connections from
             // Kestrel's; calls to Sunra are counted by the gateway's own meter, by operation and
@@ -26,7 +25,7 @@ public static class TelemetryExtensions
             // more measurements on every request and tell nothing those do not.
             .WithMetrics(metrics => metrics
                 .AddMeter(AspNetCoreHostingMeter, KestrelMeter)
-                .AddMeter(GatewayMetrics.MeterName)
+                .AddMeter(GatewayMeter.Name)
                 .AddMeter(RuntimeMeter)
                 .AddPrometheusExporter());
         builder.Services.AddSingleton<TraceContext>();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Gateway.Problems;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Net.Http.Headers;
@@ -17,11 +18,8 @@ internal sealed partial class UnreadableRequestHandler(IProblemDetailsService pr
         if (exception is InvalidOperationException && MediaTypeHeaderValue.TryParse(httpContext.Request.ContentType, out var type) && type.Charset.HasValue && type.Encoding is null)
         {
             // The JSON reader cannot decode a body in a charset .NET does not know.
-            await new GatewayProblem(
-                StatusCodes.Status415UnsupportedMediaType,
-                ProblemTypes.UnsupportedMediaType,
-                "Unsupported charset",
-                $"The charset '{type.Charset}' is not one the gateway reads: send UTF-8 JSON (Content-Type: application/json; charset=utf-8).")
+            await ProblemCatalog.UnsupportedMediaType
+                .With($"The charset '{type.Charset}' is not one the gateway reads: send UTF-8 JSON (Content-Type: application/json; charset=utf-8).")
                 .WriteAsync(httpContext);
             return true;
         }
@@ -108,8 +106,8 @@ internal sealed partial class UnreadableRequestHandler(IProblemDetailsService pr
         new(new Dictionary<string, string[]> { [field] = [message] })
         {
             Status = StatusCodes.Status400BadRequest,
-            Title = "The request is invalid",
-            Type = ProblemTypes.InvalidRequest,
+            Title = ProblemCatalog.InvalidRequest.Title,
+            Type = ProblemCatalog.InvalidRequest.Uri,
             Detail = message,
         };
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Gateway.Hosting;
 
 namespace Gateway.State;
 
@@ -52,7 +53,7 @@ public sealed class IdempotencyRecords(IStateStore store, TimeProvider clock)
     public async Task<IdempotencyClaim> ClaimAsync(string caller, string key, string fingerprint, TimeSpan lease, CancellationToken cancellationToken)
     {
         var storeKey = StoreKeyOf(caller, key);
-        var wait = FirstWait;
+        var waits = 0;
         while (true)
         {
             var mine = Serialize(new Held(fingerprint, Guid.NewGuid().ToString("N"), clock.GetUtcNow()));
@@ -95,8 +96,7 @@ public sealed class IdempotencyRecords(IStateStore store, TimeProvider clock)
                 return new IdempotencyClaim(ClaimOutcome.Claimed, storeKey, mine);
             }
 
-            await Task.Delay(wait, clock, cancellationToken);
-            wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, LongestWait.Ticks));
+            await Task.Delay(Backoff.Exponential(FirstWait, ++waits, LongestWait), clock, cancellationToken);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Gateway.Hosting;
 
 namespace Gateway.State;
 
@@ -50,19 +51,19 @@ internal sealed partial class RecordKeeper(TimeProvider clock, ILogger<RecordKee
 
     private async Task RetryUntilWrittenAsync(Pending pending, CancellationToken stoppingToken)
     {
-        var wait = FirstWait;
+        var attempts = 0;
         while (true)
         {
             try
             {
-                await Task.Delay(wait, clock, stoppingToken);
+                await Task.Delay(Backoff.Exponential(FirstWait, ++attempts, LongestWait), clock, stoppingToken);
                 await pending.Write();
                 LogWritten(pending.What);
                 return;
             }
             catch (StateStoreUnavailableException)
             {
-                wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, LongestWait.Ticks));
+                // Waits longer before the next try.
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -1,5 +1,4 @@
 using Gateway.Hosting;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -18,10 +17,10 @@ public static class StateExtensions
         services.AddOptions<StateOptions>()
             .BindConfiguration(StateOptions.Section, binder => binder.ErrorOnUnknownConfiguration = true)
             .ValidateOnStart();
-        services.TryAddSingleton(TimeProvider.System);
         services.AddExceptionHandler<StateStoreUnavailableHandler>();
         services.AddSingleton<RemixOwners>();
         services.AddSingleton<IdempotencyRecords>();
+        services.AddSingleton<PendingWebhooks>();
         services.AddSingleton<RecordKeeper>();
         services.AddHostedService(provider => provider.GetRequiredService<RecordKeeper>());
         services.AddHealthChecks().AddCheck<StateStoreHealthCheck>("state", tags: [HealthExtensions.Ready]);

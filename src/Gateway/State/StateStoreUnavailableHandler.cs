@@ -1,4 +1,5 @@
 using Gateway.Hosting;
+using Gateway.Problems;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace Gateway.State;
@@ -9,16 +10,9 @@ namespace Gateway.State;
 /// </summary>
 internal sealed partial class StateStoreUnavailableHandler(ILogger<StateStoreUnavailableHandler> logger) : IExceptionHandler
 {
-    internal static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
 
-    internal static GatewayProblem Problem { get; } = new(
-        StatusCodes.Status503ServiceUnavailable,
-        ProblemTypes.StateUnavailable,
-        "The gateway's records cannot be reached",
-        "The gateway cannot reach the store of its records, so it did nothing: no remix was submitted, read or changed. Try again after the Retry-After delay.")
-    {
-        RetryAfter = RetryAfter,
-    };
+    public static Problem Problem { get; } = ProblemCatalog.StateUnavailable.AsProblem() with { RetryAfter = RetryAfter };
 
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {

@@ -12,13 +12,13 @@ namespace Gateway.Sunra;
 internal interface ISunraQueueApi
 {
     [Post("/queue/{**endpointId}")]
-    Task<IApiResponse<SunraSubmitted>> SubmitAsync(string endpointId, [Body] SunraVideoToVideoInput input, CancellationToken cancellationToken);
+    Task<IApiResponse<SubmitReply>> SubmitAsync(string endpointId, [Body] SunraVideoToVideoInput input, CancellationToken cancellationToken);
 
     [Get("/queue/requests/{requestId}/status")]
-    Task<IApiResponse<SunraQueueStatus>> GetStatusAsync(string requestId, [Query] int logs, CancellationToken cancellationToken);
+    Task<IApiResponse<StatusReply>> GetStatusAsync(string requestId, [Query] int logs, CancellationToken cancellationToken);
 
     [Get("/queue/requests/{requestId}")]
-    Task<IApiResponse<SunraVideoOutput>> GetResultAsync(string requestId, CancellationToken cancellationToken);
+    Task<IApiResponse<ResultReply>> GetResultAsync(string requestId, CancellationToken cancellationToken);
 
     [Put("/queue/requests/{requestId}/cancel")]
     Task<IApiResponse<JsonElement>> CancelAsync(string requestId, CancellationToken cancellationToken);

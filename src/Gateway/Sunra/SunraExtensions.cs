@@ -39,8 +39,10 @@ public static class SunraExtensions
         services.AddTransient<SunraKeyHandler>();
         services.AddTransient<SunraRequestIdHandler>();
         services.AddScoped<SunraQueueClient>();
+        services.AddSingleton<SunraAnswers>();
+        services.AddSingleton<SunraFailures>();
+        services.AddSingleton<SunraCallMetrics>();
         services.AddSingleton<SunraCallLogger>();
-        services.TryAddSingleton(TimeProvider.System);
 
         services.AddSingleton<SunraResilience>();
 

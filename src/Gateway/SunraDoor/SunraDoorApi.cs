@@ -1,11 +1,13 @@
 using System.ComponentModel;
 using Gateway.Callers;
 using Gateway.Hosting;
-using Gateway.Remix;
+using Gateway.Core;
+using Gateway.Problems;
 using Gateway.Sunra;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.Http.Metadata;
+using static Gateway.Problems.ProblemCatalog;
 
 namespace Gateway.SunraDoor;
 
@@ -13,7 +15,7 @@ namespace Gateway.SunraDoor;
 /// The gateway as a Sunra base URL: under <c>/v1</c>, Sunra's queue protocol for the one endpoint the
 /// gateway fronts, so Sunra's clients and the model card's curl work with the caller's key in place of
 /// SUNRA_KEY. Every rule is the core's (<see cref="RemixSubmissions"/>, <see cref="RemixStatuses"/>, the
-/// ownership filter, the caller policies, the request's validation); these handlers only translate
+/// ownership check, the caller policies, the request's validation); these handlers only translate
 /// shapes. The client proxy route (<see cref="SunraProxy"/>) is this same door, reached another way.
 /// </summary>
 public static class SunraDoorApi
@@ -26,7 +28,8 @@ public static class SunraDoorApi
     {
         // First among the writers: the default one would write problem+json for any caller that accepts JSON.
         builder.Services.Insert(0, ServiceDescriptor.Singleton<IProblemDetailsWriter, SunraErrorWriter>());
-        builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, SunraDoorJsonContext.Default));
+        builder.Services.AddJsonContracts(SunraDoorJsonContext.Default);
+        builder.Services.AddOpenApiParts(openApi => openApi.AddOperationTransformer<SunraDoorExamples>());
         return builder;
     }
 
@@ -73,7 +76,7 @@ public static class SunraDoorApi
         var queue = app.MapGroup(Base + "/queue")
             .WithTags("Sunra protocol")
             .RequireAuthorization()
-            .ProducesSunraErrors(StatusCodes.Status401Unauthorized, StatusCodes.Status429TooManyRequests, StatusCodes.Status502BadGateway, StatusCodes.Status503ServiceUnavailable, StatusCodes.Status504GatewayTimeout);
+            .ProducesSunraErrors(Unauthenticated, RateLimited, UpstreamCredentials, UpstreamError, UpstreamUnreachable, UpstreamThrottled, UpstreamUnavailable, StateUnavailable, UpstreamTimeout);
 
         queue.MapPost("/" + EndpointId, Submit)
             .RequireRateLimiting(CallerPolicies.Submit)
@@ -83,7 +86,7 @@ public static class SunraDoorApi
                 "Sunra's submit for openai/sora-2/video-to-video, with the caller's key as 'Authorization: Key <key>'. The same validation, limits, " +
                 "quota, Idempotency-Key and webhooks as POST /remix. Answers 200 with request_id and the gateway's status_url, response_url and cancel_url. " +
                 "Errors are Sunra's error body ({\"error\": {type, code, message, details}, timestamp, request_id}) as application/json.")
-            .ProducesSunraErrors(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status422UnprocessableEntity);
+            .ProducesSunraErrors(InvalidRequest, IdempotencyOutcomeUnknown, IdempotencyKeyInUse, PayloadTooLarge, UnsupportedMediaType, UpstreamRejectedInput, IdempotencyKeyReused, QuotaExhausted);
 
         // Sunra's other endpoint ids: the gateway fronts one model.
         queue.MapPost("/{**endpoint_id}", UnknownEndpoint).ExcludeFromDescription();
@@ -91,8 +94,7 @@ public static class SunraDoorApi
         // A request is seen only by the caller that submitted it, on every door.
         var one = queue.MapGroup("/requests/{request_id}")
             .RequireRateLimiting(CallerPolicies.Read)
-            .AddEndpointFilter(CallerExtensions.OwnedByCaller)
-            .ProducesSunraErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+            .ProducesSunraErrors(InvalidRequest, RemixNotFound);
 
         one.MapGet("/status", GetStatus)
             .WithName("SunraStatus")
@@ -109,13 +111,13 @@ public static class SunraDoorApi
             .WithName("SunraResult")
             .WithSummary("A request's video, as Sunra's queue protocol")
             .WithDescription("200 {\"video\": {...}} once COMPLETED with success. Before that 400 REQUEST_NOT_COMPLETED; a failed generation 400 PREDICTION_FAILED with the error in details; a canceled request 410 REMIX_CANCELED.")
-            .ProducesSunraErrors(StatusCodes.Status410Gone);
+            .ProducesSunraErrors(RequestNotCompleted, PredictionFailed, RemixCanceled);
 
         one.MapPut("/cancel", Cancel)
             .WithName("SunraCancel")
             .WithSummary("Cancel a request, as Sunra's queue protocol")
             .WithDescription("Asks Sunra to cancel the request; answers {\"status\": \"CANCELED\", ...}. A request that already completed cannot be canceled (409 NOT_CANCELLABLE).")
-            .ProducesSunraErrors(StatusCodes.Status409Conflict);
+            .ProducesSunraErrors(NotCancellable);
 
         app.MapMethods(SunraProxy.Route, [HttpMethods.Get, HttpMethods.Post, HttpMethods.Put], SunraProxy.Refuse)
             .RequireAuthorization()
@@ -126,17 +128,17 @@ public static class SunraDoorApi
                 "For Sunra's JavaScript and Java/Kotlin clients configured with proxyUrl: the call the X-Sunra-Target-Url header names, which must be one of " +
                 "Sunra's queue URLs for openai/sora-2/video-to-video (https://api.sunra.ai/v1/queue/...), is answered as the same call under /v1, with the same rules. " +
                 "Nothing is relayed: any other scheme, host, port, path or endpoint is refused (400 PROXY_TARGET_REFUSED, 404 ENDPOINT_NOT_FOUND) and nothing is sent anywhere.")
-            .ProducesSunraErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+            .ProducesSunraErrors(ProxyTargetRefused, EndpointNotFound);
 
         return app;
     }
 
     internal static async Task<Results<Ok<SunraSubmitted>, ProblemHttpResult>> Submit(
         RemixRequest request,
-        [FromHeader(Name = RemixSubmissions.IdempotencyKeyHeader), Description(RemixApi.IdempotencyKeyDescription)] string? idempotencyKey,
+        [FromHeader(Name = IdempotencyKeys.Header), Description(IdempotencyKeys.Description)] string? idempotencyKey,
         [Description("Where the gateway POSTs the outcome (Sunra's JavaScript and Python clients send it here, unencoded or encoded); the same rules as webhook_url on POST /remix.")] string? webhook,
         [FromQuery(Name = "sunra_webhook"), Description("The same, as Sunra's Java client sends it.")] string? sunraWebhook,
-        [Description("0 or 1; accepted as Sunra's clients send it. Logs are asked for on the status.")] string? logs,
+        [Description(LogsDescription)] string? logs,
         RemixSubmissions submissions,
         HttpContext http)
     {
@@ -147,11 +149,16 @@ public static class SunraDoorApi
 
         // The webhook of a Sunra submit is in its query; the body is the model's input only. Its
         // rules, length among them, are the core's.
-        var webhookUrl = SunraWebhooks.Of(webhook, sunraWebhook, http.Request.QueryString);
-        var submitted = await submissions.SubmitAsync(request with { WebhookUrl = webhookUrl }, http.User.Identity!.Name!, idempotencyKey, http);
+        var order = request.ToOrder() with { WebhookUrl = SunraWebhooks.Of(webhook, sunraWebhook, http.Request.QueryString) };
+        var submitted = await submissions.SubmitAsync(order, http.CallerName(), http.Request.HeaderAsSent(IdempotencyKeys.Header, idempotencyKey), http.RequestAborted);
         if (submitted.Failed)
         {
             return submitted.Problem.ToResult(http);
+        }
+
+        if (submitted.Value.Replayed)
+        {
+            http.Response.Headers[IdempotencyKeys.ReplayedHeader] = "true";
         }
 
         var id = submitted.Value.RequestId;
@@ -167,60 +174,60 @@ public static class SunraDoorApi
     }
 
     internal static ProblemHttpResult UnknownEndpoint([FromRoute(Name = "endpoint_id")] string endpointId, HttpContext http) =>
-        SunraDoorProblems.UnknownEndpoint(endpointId).ToResult(http);
+        ProblemCatalog.UnknownEndpoint(EndpointId, endpointId).ToResult(http);
 
     internal static async Task<Results<Ok<SunraStatus>, ProblemHttpResult>> GetStatus(
-        [FromRoute(Name = "request_id"), RequestId] string requestId, RemixStatuses statuses, HttpContext http, string? logs = null)
+        [FromRoute(Name = "request_id"), RequestId] string requestId, RemixStatuses statuses, HttpContext http, [Description(LogsDescription)] string? logs = null)
     {
         if (LogsRefusal(logs) is { } badLogs)
         {
             return badLogs.ToResult(http);
         }
 
-        var status = await statuses.GetAsync(requestId, logs is "1" or "true", http.RequestAborted);
+        var status = await statuses.GetAsync(requestId, http.CallerName(), logs is "1" or "true", http.RequestAborted);
         return status.Failed ? status.Problem.ToResult(http) : TypedResults.Ok(Shape(status.Value, http.Request));
     }
 
     internal static async Task<Results<SunraStatusStream, ProblemHttpResult>> StreamStatus(
         [FromRoute(Name = "request_id"), RequestId] string requestId,
-        RemixStatuses statuses,
         StatusFollower follower,
         HttpContext http,
-        string? logs = null)
+        [Description(LogsDescription)] string? logs = null)
     {
         if (LogsRefusal(logs) is { } badLogs)
         {
             return badLogs.ToResult(http);
         }
 
-        var first = await statuses.GetAsync(requestId, logs: false, http.RequestAborted);
-        if (first.Failed)
+        var stream = await follower.OpenAsync(requestId, http.CallerName(), lastSeen: null, http.RequestAborted);
+        if (stream.Failed)
         {
-            return first.Problem.ToResult(http);
+            return stream.Problem.ToResult(http);
         }
 
         var request = http.Request;
-        return new SunraStatusStream(follower.Follow(first.Value, lastEventId: null, http.RequestAborted), status => Shape(status, request));
+        return new SunraStatusStream(stream.Value.Statuses, status => Shape(status, request));
     }
 
     internal static async Task<Results<Ok<RemixResult>, ProblemHttpResult>> GetResult(
         [FromRoute(Name = "request_id"), RequestId] string requestId, RemixStatuses statuses, HttpContext http)
     {
         // The same read as GET /remix/{request_id}, in the words Sunra's clients expect.
-        return await statuses.ReadResultAsync(requestId, http.RequestAborted) switch
+        var read = await statuses.ReadResultAsync(requestId, http.CallerName(), http.RequestAborted);
+        return read.Kind switch
         {
-            { Problem: { } problem } => problem.ToResult(http),
-            { Video: { } video } => TypedResults.Ok(video),
-            { WithoutVideo: { Status: RemixState.Canceled } } => RemixProblems.Canceled(requestId).ToResult(http),
-            { WithoutVideo: { Status: RemixState.Completed } failed } => SunraDoorProblems.Failed(failed.Error).ToResult(http),
-            _ => SunraDoorProblems.NotCompleted(requestId).ToResult(http),
+            ResultKind.Video => TypedResults.Ok(read.Result),
+            ResultKind.NotFinished => ProblemCatalog.NotCompleted(requestId).ToResult(http),
+            ResultKind.Canceled => ProblemCatalog.Canceled(requestId).ToResult(http),
+            ResultKind.Failed => ProblemCatalog.Failed(ProblemCatalog.PredictionFailed, read.Status!.Error).ToResult(http),
+            _ => read.Problem!.ToResult(http),
         };
     }
 
     internal static async Task<Results<Ok<SunraStatus>, ProblemHttpResult>> Cancel(
-        [FromRoute(Name = "request_id"), RequestId] string requestId, SunraQueueClient sunra, HttpContext http)
+        [FromRoute(Name = "request_id"), RequestId] string requestId, RemixCancellations cancellations, HttpContext http)
     {
-        var canceled = await sunra.CancelAsync(requestId, http.RequestAborted);
+        var canceled = await cancellations.CancelAsync(requestId, http.CallerName(), http.RequestAborted);
 
         // Sunra's Java and Kotlin clients read the answer as a status, which must be one of the four.
         return canceled.Failed
@@ -228,7 +235,7 @@ public static class SunraDoorApi
             : TypedResults.Ok(Shape(new RemixStatus { RequestId = requestId, Status = RemixState.Canceled }, http.Request));
     }
 
-    /// <summary>A status in Sunra's shape, with the gateway's URLs.</summary>
+    /// <summary>A status in Sunra's shape, with the gateway's URLs: COMPLETED always has success and metrics, as Sunra's clients expect.</summary>
     internal static SunraStatus Shape(RemixStatus status, HttpRequest request)
     {
         var completed = status.Status == RemixState.Completed;
@@ -238,8 +245,8 @@ public static class SunraDoorApi
             Status = status.Status,
             QueuePosition = status.Status == RemixState.InQueue ? status.QueuePosition ?? 0 : null,
             Logs = status.Logs,
-            Success = completed ? status.Success ?? status.Error is null : null,
-            Error = completed ? status.Error : null,
+            Success = status.Success,
+            Error = status.Error,
             Metrics = completed ? status.Metrics ?? new RemixMetrics() : null,
             ResponseUrl = SunraLinks.Response(request, status.RequestId),
             StatusUrl = SunraLinks.Status(request, status.RequestId),
@@ -247,25 +254,20 @@ public static class SunraDoorApi
         };
     }
 
+    private const string LogsDescription = "0 or 1 (true or false are taken too), as Sunra's clients send it.";
+
     // Sunra's clients send logs=0 or logs=1.
-    private static GatewayProblem? LogsRefusal(string? logs) =>
+    private static Problem? LogsRefusal(string? logs) =>
         logs is null or "0" or "1" or "true" or "false"
             ? null
-            : GatewayProblem.Invalid("logs", "The logs parameter is invalid", "logs must be 0 or 1.");
+            : Problem.Invalid("logs", "logs must be 0, 1, true or false.");
 
-    private static RouteHandlerBuilder ProducesSunraErrors(this RouteHandlerBuilder builder, params int[] statuses)
+    /// <summary>Declares the problems a route can answer with, in Sunra's error shape as <c>application/json</c>.</summary>
+    private static TBuilder ProducesSunraErrors<TBuilder>(this TBuilder builder, params ProblemType[] types)
+        where TBuilder : IEndpointConventionBuilder
     {
-        foreach (var status in statuses)
-        {
-            builder.Produces<SunraErrorBody>(status, "application/json");
-        }
-
-        return builder;
-    }
-
-    private static RouteGroupBuilder ProducesSunraErrors(this RouteGroupBuilder builder, params int[] statuses)
-    {
-        foreach (var status in statuses)
+        builder.WithMetadata(new ProblemsMetadata(types));
+        foreach (var status in types.Select(type => type.Status).Distinct())
         {
             builder.WithMetadata(new ProducesResponseTypeMetadata(status, typeof(SunraErrorBody), ["application/json"]));
         }

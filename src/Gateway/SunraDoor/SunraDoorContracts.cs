@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Gateway.Remix;
+using Gateway.Core;
+using Gateway.Problems;
 
 namespace Gateway.SunraDoor;
 
@@ -45,7 +46,7 @@ public sealed record SunraStatus
     public bool? Success { get; init; }
 
     /// <summary>COMPLETED without success: why the generation failed.</summary>
-    public RemixError? Error { get; init; }
+    public GenerationFailure? Error { get; init; }
 
     /// <summary>COMPLETED: how long the generation took.</summary>
     public RemixMetrics? Metrics { get; init; }
@@ -101,5 +102,8 @@ internal static class SunraLinks
 [JsonSerializable(typeof(SunraSubmitted))]
 [JsonSerializable(typeof(SunraStatus))]
 [JsonSerializable(typeof(SunraErrorBody))]
+[JsonSerializable(typeof(RemixRequest))]
 [JsonSerializable(typeof(RemixResult))]
+[JsonSerializable(typeof(GenerationFailure))]
+[JsonSerializable(typeof(IReadOnlyDictionary<string, string[]>))]
 internal sealed partial class SunraDoorJsonContext : JsonSerializerContext;

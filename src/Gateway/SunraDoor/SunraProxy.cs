@@ -1,6 +1,7 @@
 using System.Buffers;
 using Gateway.Hosting;
-using Gateway.Remix;
+using Gateway.Problems;
+using Gateway.Sunra;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Gateway.SunraDoor;
@@ -62,7 +63,7 @@ internal static class SunraProxy
 
     /// <summary>The proxy route's answer when its target is refused: nothing is sent anywhere.</summary>
     internal static ProblemHttpResult Refuse(HttpContext http) =>
-        ((GatewayProblem)http.Items[RefusalKey]!).ToResult(http);
+        ((Problem)http.Items[RefusalKey]!).ToResult(http);
 
     /// <summary>
     /// The <c>/v1</c> path and query a target stands for, or why it is refused. The raw header is
@@ -122,14 +123,14 @@ internal static class SunraProxy
         return route.Method switch
         {
             null => Refused("The target is not one of Sunra's queue calls on a request: /requests/{request_id}, /status, /status/stream or /cancel."),
-            "" => new ProxyTarget(default, default, SunraDoorProblems.UnknownEndpoint(path)),
+            "" => new ProxyTarget(default, default, ProblemCatalog.UnknownEndpoint(SunraDoorApi.EndpointId, path)),
             var expected when !HttpMethods.Equals(method, expected) => Refused($"The target is called with {expected}, not {method}."),
             _ => new ProxyTarget(SunraDoorApi.Base + route.V1Path, query, null),
         };
     }
 
-    private static ProxyTarget Refused(string why) => new(default, default, SunraDoorProblems.TargetRefused(why));
+    private static ProxyTarget Refused(string why) => new(default, default, ProblemCatalog.ProxyTargetRefused.With(why));
 }
 
 /// <summary>A proxy target: the <c>/v1</c> call it stands for, or the refusal.</summary>
-internal readonly record struct ProxyTarget(PathString Path, QueryString Query, GatewayProblem? Refusal);
+internal readonly record struct ProxyTarget(PathString Path, QueryString Query, Problem? Refusal);

@@ -1,7 +1,8 @@
 using System.Reflection;
 using System.Text;
 using System.Text.Json;
-using Gateway.Remix;
+using Gateway.Core;
+using Gateway.Hosting;
 using Microsoft.AspNetCore.Http.Metadata;
 
 namespace Gateway.SunraDoor;
@@ -10,12 +11,12 @@ namespace Gateway.SunraDoor;
 /// A request's status as Sunra streams it: <c>data: &lt;status JSON&gt;</c> per change and nothing
 /// else, since Sunra's clients parse every event's data as a status. Keep-alives are comments, which
 /// their parsers skip. The events come from the same follower as <c>/remix/{request_id}/events</c>,
-/// reading the coalesced status, and end right after COMPLETED or CANCELED.
+/// reading the coalesced status (the core's <see cref="StatusFollower"/>), and end right after COMPLETED or CANCELED.
 /// </summary>
 internal sealed class SunraStatusStream(IAsyncEnumerable<RemixStatus?> events, Func<RemixStatus, SunraStatus> shape) : IResult, IEndpointMetadataProvider
 {
     public Task ExecuteAsync(HttpContext httpContext) =>
-        RemixEventStream.WriteAsync(
+        EventStreams.WriteAsync(
             httpContext,
             events,
             status => Encoding.UTF8.GetBytes($"data: {JsonSerializer.Serialize(shape(status), SunraDoorJsonContext.Default.SunraStatus)}\n\n"));

@@ -11,7 +11,7 @@ public sealed class CallerDirectoryTests
 
     private const string AccentedKey = "clé-été-🎬";
 
-    private static readonly CallerDirectory Directory = new(Options.Create(new GatewayOptions
+    private static readonly CallerDirectory Directory = new(Options.Create(new CallersOptions
     {
         Clients = new(StringComparer.Ordinal)
         {

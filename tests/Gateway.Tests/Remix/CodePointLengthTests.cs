@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
-using Gateway.Remix;
+using Gateway.Core;
+using Gateway.Hosting;
 
 namespace Gateway.Tests.Remix;
 

@@ -1,4 +1,4 @@
-using Gateway.Remix;
+using Gateway.Sunra;
 
 namespace Gateway.Tests.Remix;
 

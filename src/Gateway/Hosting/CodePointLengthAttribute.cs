@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Gateway.Remix;
+namespace Gateway.Hosting;
 
 /// <summary>
 /// A string length counted in Unicode code points, as JSON Schema's <c>minLength</c>/<c>maxLength</c>

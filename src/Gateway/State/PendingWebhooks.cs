@@ -1,8 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Gateway.State;
 
-namespace Gateway.Delivery;
+namespace Gateway.State;
 
 /// <summary>
 /// The webhooks waiting for their remix to finish, kept in the state store (with Redis, shared by the
@@ -23,7 +22,7 @@ public sealed class PendingWebhooks(IStateStore store)
     public Task<IReadOnlyList<string>> WaitingAsync() => store.MembersAsync(Pending);
 
     public async Task<WebhookRecord?> FindAsync(string requestId) =>
-        await store.GetAsync(Key(requestId)) is { } json ? JsonSerializer.Deserialize(json, DeliveryJsonContext.Default.WebhookRecord) : null;
+        await store.GetAsync(Key(requestId)) is { } json ? JsonSerializer.Deserialize(json, WebhookRecordJsonContext.Default.WebhookRecord) : null;
 
     /// <summary>Keeps the record; a delivered or abandoned webhook leaves the waiting list.</summary>
     public async Task SaveAsync(string requestId, WebhookRecord record)
@@ -46,11 +45,11 @@ public sealed class PendingWebhooks(IStateStore store)
 
     private static string LeaseKey(string requestId) => "webhook-lease:" + requestId;
 
-    private static string Serialize(WebhookRecord record) => JsonSerializer.Serialize(record, DeliveryJsonContext.Default.WebhookRecord);
+    private static string Serialize(WebhookRecord record) => JsonSerializer.Serialize(record, WebhookRecordJsonContext.Default.WebhookRecord);
 }
 
 /// <summary>One remix's webhook: where it goes, whose secret signs it, and how its delivery went.</summary>
 public sealed record WebhookRecord(string Url, string Caller, int Attempts = 0, DateTimeOffset? NextAttemptAt = null, bool Delivered = false, bool Abandoned = false);
 
 [JsonSerializable(typeof(WebhookRecord))]
-internal sealed partial class DeliveryJsonContext : JsonSerializerContext;
+internal sealed partial class WebhookRecordJsonContext : JsonSerializerContext;

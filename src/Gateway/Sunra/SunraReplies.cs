@@ -3,13 +3,14 @@ using System.Text.Json.Serialization;
 
 namespace Gateway.Sunra;
 
-// Sunra's wire shapes, as the gateway reads and writes them. Fields the gateway relies on are typed
-// strictly, so a malformed answer fails to read and becomes a 502; free-form fields stay JsonElement.
+// What the gateway sends Sunra, and Sunra's answers as the gateway reads them: leniently, every field
+// optional, since Sunra's answers come in older shapes too. What the gateway relies on is checked when
+// an answer is turned into facts (SunraFacts.cs); a malformed answer then becomes a 502.
 
 /// <summary>The model input: built from the two validated fields only.</summary>
 internal sealed record SunraVideoToVideoInput(string VideoId, string Prompt);
 
-internal sealed record SunraSubmitted
+internal sealed record SubmitReply
 {
     public string? RequestId { get; init; }
 
@@ -18,7 +19,7 @@ internal sealed record SunraSubmitted
     public int? QueuePosition { get; init; }
 }
 
-internal sealed record SunraQueueStatus
+internal sealed record StatusReply
 {
     public string? Status { get; init; }
 
@@ -28,16 +29,16 @@ internal sealed record SunraQueueStatus
 
     public JsonElement? Logs { get; init; }
 
-    public SunraMetrics? Metrics { get; init; }
+    public MetricsReply? Metrics { get; init; }
 
     public bool? Success { get; init; }
 
-    public SunraGenerationError? Error { get; init; }
+    public GenerationErrorReply? Error { get; init; }
 }
 
-internal sealed record SunraMetrics(double? InferenceTime);
+internal sealed record MetricsReply(double? InferenceTime);
 
-internal sealed record SunraGenerationError
+internal sealed record GenerationErrorReply
 {
     public JsonElement? Code { get; init; }
 
@@ -48,31 +49,31 @@ internal sealed record SunraGenerationError
     public JsonElement? Timestamp { get; init; }
 }
 
-internal sealed record SunraVideoOutput(SunraFile? Video);
+internal sealed record ResultReply(FileReply? Video);
 
-internal sealed record SunraFile(string? ContentType, string? FileName, long? FileSize, string? Url);
+internal sealed record FileReply(string? ContentType, string? FileName, long? FileSize, string? Url);
 
 /// <summary>Both error shapes Sunra answers with: <c>{"error": {...}}</c> and the older <c>{"detail", "code"}</c>.</summary>
-internal sealed record SunraErrorBody
+internal sealed record ErrorReply
 {
-    public SunraErrorDetail? Error { get; init; }
+    public ErrorReplyDetail? Error { get; init; }
 
     public JsonElement? Detail { get; init; }
 
     public JsonElement? Message { get; init; }
 }
 
-internal sealed record SunraErrorDetail(JsonElement? Type, JsonElement? Code, string? Message, JsonElement? Details);
+internal sealed record ErrorReplyDetail(JsonElement? Type, JsonElement? Code, string? Message, JsonElement? Details);
 
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     NumberHandling = JsonNumberHandling.AllowReadingFromString)]
 [JsonSerializable(typeof(SunraVideoToVideoInput))]
-[JsonSerializable(typeof(SunraSubmitted))]
-[JsonSerializable(typeof(SunraQueueStatus))]
-[JsonSerializable(typeof(SunraVideoOutput))]
-[JsonSerializable(typeof(SunraErrorBody))]
+[JsonSerializable(typeof(SubmitReply))]
+[JsonSerializable(typeof(StatusReply))]
+[JsonSerializable(typeof(ResultReply))]
+[JsonSerializable(typeof(ErrorReply))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(System.Text.Json.Nodes.JsonNode))]
 internal sealed partial class SunraJsonContext : JsonSerializerContext;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Gateway.Delivery;
+namespace Gateway.Core;
 
 /// <summary>
 /// The guard against server-side request forgery: a <c>webhook_url</c> is http or https, carries no

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.ComponentModel.DataAnnotations;
 
-namespace Gateway.Remix;
+namespace Gateway.Sunra;
 
 /// <summary>
 /// What a <c>request_id</c> may look like before it goes into an upstream URL: letters, digits,

@@ -1,11 +1,12 @@
 using System.Threading.RateLimiting;
 using Gateway.Hosting;
+using Gateway.Problems;
 using Gateway.State;
 using Microsoft.AspNetCore.RateLimiting;
 
 namespace Gateway.Callers;
 
-/// <summary>The rate-limiting policies of the remix routes, one partition per caller, counted across replicas.</summary>
+/// <summary>The rate-limiting policies of the routes, one partition per caller, counted across replicas.</summary>
 public static class CallerPolicies
 {
     /// <summary>Submits per minute (<c>SubmitsPerMinute</c>).</summary>
@@ -19,7 +20,7 @@ public static class CallerPolicies
 
     private static readonly TimeSpan Minute = TimeSpan.FromMinutes(1);
 
-    internal static IServiceCollection AddCallerLimits(this IServiceCollection services)
+    internal static IServiceCollection AddCallerPolicies(this IServiceCollection services)
     {
         services.AddSingleton<CallerWindows>();
         services.AddSingleton<SubmitQuota>();
@@ -28,24 +29,20 @@ public static class CallerPolicies
             options.AddPolicy(Submit, http => PerMinute(http, Submit, caller => caller.SubmitsPerMinute));
             options.AddPolicy(Read, http => PerMinute(http, Read, caller => caller.ReadsPerMinute));
             options.AddPolicy(Events, Streams);
-            options.OnRejected = (context, cancellationToken) => new ValueTask(
-                context.Lease.TryGetMetadata(SharedWindowLimiter.StoreUnavailable, out var storeUnavailable) && storeUnavailable
-                    ? StateStoreUnavailableHandler.Problem.WriteAsync(context.HttpContext)
-                    : Rejection(
-                        context.Lease,
-                        ProblemTypes.RateLimited,
-                        "Too many requests",
-                        "This caller is over its rate limit. Try again after the Retry-After delay.").WriteAsync(context.HttpContext));
+            options.OnRejected = (context, cancellationToken) => new ValueTask(Rejection(context.Lease).WriteAsync(context.HttpContext));
         });
         return services;
     }
 
-    /// <summary>A 429 problem with the wait the lease names.</summary>
-    internal static GatewayProblem Rejection(RateLimitLease lease, string type, string title, string detail) =>
-        new(StatusCodes.Status429TooManyRequests, type, title, detail)
-        {
-            RetryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : null,
-        };
+    /// <summary>The answer to a refused request: the store was away, or the caller ran into a limit (with the wait and the limit the lease names).</summary>
+    private static Problem Rejection(RateLimitLease lease) =>
+        lease.TryGetMetadata(SharedWindowLimiter.StoreUnavailable, out var storeUnavailable) && storeUnavailable
+            ? StateStoreUnavailableHandler.Problem
+            : ProblemCatalog.RateLimited.AsProblem() with
+            {
+                RetryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : null,
+                Limit = lease.TryGetMetadata(SharedWindowLimiter.Limit, out var limit) ? limit : null,
+            };
 
     // The routes that use these policies require an authenticated caller, so the name is known here.
     private static RateLimitPartition<string> PerMinute(HttpContext http, string policy, Func<Caller, int> limit) =>
@@ -67,29 +64,4 @@ public static class CallerPolicies
 
     private static Caller? CallerOf(HttpContext http) =>
         http.RequestServices.GetRequiredService<CallerDirectory>().Named(http.User.Identity?.Name);
-}
-
-/// <summary>
-/// The daily submit quota, the cost guard: a window per caller from 00:00 UTC, shared by the
-/// replicas. It is taken just before Sunra is called, after validation and idempotency, and given
-/// back when Sunra certainly sold nothing, so that only remixes that may have been bought count.
-/// </summary>
-public sealed class SubmitQuota(CallerWindows windows, CallerDirectory callers)
-{
-    private static readonly TimeSpan Day = TimeSpan.FromDays(1);
-
-    public Task<WindowPermit> TakeAsync(string caller) =>
-        windows.TakeAsync($"quota:{caller}", callers.Named(caller)?.DailySubmitQuota ?? 0, Day);
-
-    public Task GiveBackAsync(WindowPermit permit) => windows.GiveBackAsync(permit);
-
-    internal static GatewayProblem Exhausted(WindowPermit permit) =>
-        new(
-            StatusCodes.Status429TooManyRequests,
-            ProblemTypes.QuotaExhausted,
-            "Daily submit quota spent",
-            "This caller has submitted as many remixes as its daily quota allows (the day starts at 00:00 UTC). Try again after the Retry-After delay.")
-        {
-            RetryAfter = permit.UntilReset,
-        };
 }

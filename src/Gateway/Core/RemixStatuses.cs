@@ -1,0 +1,150 @@
+using Gateway.Problems;
+using Gateway.State;
+using Gateway.Sunra;
+
+namespace Gateway.Core;
+
+/// <summary>
+/// A remix's status and result, coalesced so that Sunra sees about one status call per poll interval
+/// per remix however many callers poll or watch it:
+/// <list type="bullet">
+/// <item>a status is kept in the state store for <c>Sunra:StatusPollIntervalSeconds</c>, so every
+/// replica answers from it meanwhile;</item>
+/// <item>on a miss, one call to Sunra per remix is in flight on a replica (<see cref="StatusFlights"/>):
+/// every request that misses meanwhile waits for that call's answer;</item>
+/// <item>a final status (COMPLETED, CANCELED) and the result are kept as long as the remix's owner
+/// record: once done, reads no longer reach Sunra.</item>
+/// </list>
+/// A status with logs is asked of Sunra each time: logs are not kept.
+/// </summary>
+internal sealed class RemixStatuses(RemixOwnership ownership, SunraQueueClient sunra, StatusFlights flights, IStateStore store, CoreMetrics metrics)
+{
+    /// <summary>The caller's remix's status.</summary>
+    public async Task<Outcome<RemixStatus>> GetAsync(string requestId, string caller, bool logs, CancellationToken cancellationToken) =>
+        await ownership.RefusalAsync(requestId, caller) is { } refusal ? refusal : await ReadAsync(requestId, logs, cancellationToken);
+
+    /// <summary>
+    /// The caller's remix's result: its video, or why there is none (not finished, failed, canceled),
+    /// or the problem that stopped the read. When a remix has a video is decided here for every door,
+    /// which only words the answer.
+    /// </summary>
+    public async Task<ResultRead> ReadResultAsync(string requestId, string caller, CancellationToken cancellationToken)
+    {
+        if (await ownership.RefusalAsync(requestId, caller) is { } refusal)
+        {
+            return ResultRead.Refused(refusal);
+        }
+
+        var status = await ReadAsync(requestId, logs: false, cancellationToken);
+        if (status.Failed)
+        {
+            return ResultRead.Refused(status.Problem);
+        }
+
+        switch (status.Value)
+        {
+            case { Status: RemixState.Canceled }:
+                return new ResultRead(ResultKind.Canceled, status.Value, null, null);
+            case { Status: RemixState.Completed, Success: false }:
+                return new ResultRead(ResultKind.Failed, status.Value, null, null);
+            case { Status: not RemixState.Completed }:
+                return new ResultRead(ResultKind.NotFinished, status.Value, null, null);
+        }
+
+        var result = await GetResultAsync(requestId, cancellationToken);
+        return result.Failed ? ResultRead.Refused(result.Problem) : new ResultRead(ResultKind.Video, status.Value, result.Value, null);
+    }
+
+    /// <summary>The status without asking whose remix it is: for the core's own followers, which asked once before.</summary>
+    internal async Task<Outcome<RemixStatus>> ReadAsync(string requestId, bool logs, CancellationToken cancellationToken)
+    {
+        if (logs)
+        {
+            var withLogs = await sunra.GetStatusAsync(requestId, logs: true, cancellationToken);
+            return withLogs.Failed ? withLogs.FailedAs<RemixStatus>() : StatusOf(requestId, withLogs.Value);
+        }
+
+        var kept = await store.TryGetAsync(StatusKey(requestId), CoreJsonContext.Default.RemixStatus);
+        metrics.StatusRead(kept is not null);
+        return kept ?? await flights.FetchAsync(requestId).WaitAsync(cancellationToken);
+    }
+
+    private async Task<Outcome<RemixResult>> GetResultAsync(string requestId, CancellationToken cancellationToken)
+    {
+        if (await store.TryGetAsync(ResultKey(requestId), CoreJsonContext.Default.RemixResult) is { } kept)
+        {
+            return kept;
+        }
+
+        var file = await sunra.GetResultAsync(requestId, cancellationToken);
+        if (file.Failed)
+        {
+            return file.FailedAs<RemixResult>();
+        }
+
+        var result = new RemixResult
+        {
+            Video = new RemixVideo { ContentType = file.Value.ContentType, FileName = file.Value.FileName, FileSize = file.Value.FileSize, Url = file.Value.Url },
+        };
+        await store.TryKeepAsync(ResultKey(requestId), result, CoreJsonContext.Default.RemixResult, RemixOwners.Retention);
+        return result;
+    }
+
+    /// <summary>
+    /// A status as the gateway tells it: a queue position only while queued, and a COMPLETED that
+    /// always says whether there is a video (without Sunra's word on it, there is one unless Sunra
+    /// reported an error), with its error and metrics.
+    /// </summary>
+    internal static RemixStatus StatusOf(string requestId, SunraStatusReport report)
+    {
+        var state = StateOf(report.State);
+        var completed = state == RemixState.Completed;
+        return new RemixStatus
+        {
+            RequestId = requestId,
+            Status = state,
+            QueuePosition = state == RemixState.InQueue ? report.QueuePosition : null,
+            Logs = report.Logs,
+            Success = completed ? report.Success ?? report.Error is null : null,
+            Error = completed ? report.Error : null,
+            Metrics = completed ? new RemixMetrics { InferenceTime = report.InferenceTime } : null,
+        };
+    }
+
+    internal static RemixState StateOf(SunraQueueState state) => state switch
+    {
+        SunraQueueState.InQueue => RemixState.InQueue,
+        SunraQueueState.InProgress => RemixState.InProgress,
+        SunraQueueState.Completed => RemixState.Completed,
+        _ => RemixState.Canceled,
+    };
+
+    internal static string StatusKey(string requestId) => "status:" + requestId;
+
+    private static string ResultKey(string requestId) => "result:" + requestId;
+}
+
+/// <summary>What a result read found.</summary>
+public enum ResultKind
+{
+    /// <summary>The remix completed with a video.</summary>
+    Video,
+
+    /// <summary>Still queued or running: ask again later.</summary>
+    NotFinished,
+
+    /// <summary>Completed without a video: the status's error says why.</summary>
+    Failed,
+
+    /// <summary>Canceled: there will be no video.</summary>
+    Canceled,
+
+    /// <summary>The read itself failed, or the remix is not the caller's: see the problem.</summary>
+    Refused,
+}
+
+/// <summary>What reading a remix's result found: its kind, the status that decided it, the video, or the problem.</summary>
+public sealed record ResultRead(ResultKind Kind, RemixStatus? Status, RemixResult? Result, Problem? Problem)
+{
+    internal static ResultRead Refused(Problem problem) => new(ResultKind.Refused, null, null, problem);
+}

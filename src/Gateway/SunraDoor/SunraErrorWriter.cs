@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Gateway.Hosting;
+using Gateway.Problems;
+using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.SunraDoor;
+
+/// <summary>
+/// Writes every problem answered on the Sunra doors (<c>/v1</c> and the client proxy) in Sunra's error
+/// shape, whoever raised it: a handler, validation, the key check, a limit, an unreadable body, an
+/// unknown route. The core keeps deciding the problem; only its rendering differs by door. Served as
+/// <c>application/json</c>, since Sunra's Java client reads an error body only with that type.
+/// </summary>
+internal sealed class SunraErrorWriter(IOptions<ProblemDetailsOptions> problems, IOptions<JsonOptions> json, TimeProvider clock) : IProblemDetailsWriter
+{
+    public bool CanWrite(ProblemDetailsContext context) => SunraDoorApi.Serves(context.HttpContext.Request.Path);
+
+    public ValueTask WriteAsync(ProblemDetailsContext context)
+    {
+        // The gateway's own renaming of fields and its words for 413 and 415 apply here too.
+        problems.Value.CustomizeProblemDetails?.Invoke(context);
+        var http = context.HttpContext;
+        var problem = context.ProblemDetails;
+        var status = problem.Status ?? http.Response.StatusCode;
+        var decided = ProblemResults.Current(http);
+        var body = Render(
+            status,
+            CodeOf(problem.Type, status),
+            problem.Detail ?? problem.Title ?? "Request failed",
+            DetailsOf(problem, decided),
+            clock.GetUtcNow(),
+            http.TraceIdentifier);
+        http.Response.StatusCode = status;
+
+        // Sunra's clients report a limit from these three headers, and only when all three are there: the
+        // limit the caller ran into, nothing left, and the seconds until its window turns (the Retry-After).
+        // A cap on streams open at once has no window to wait for, so it has none of them.
+        var headers = http.Response.Headers;
+        if (decided?.Limit is { } limit && int.TryParse(headers.RetryAfter, CultureInfo.InvariantCulture, out var reset))
+        {
+            headers["x-ratelimit-limit"] = limit.ToString(CultureInfo.InvariantCulture);
+            headers["x-ratelimit-remaining"] = "0";
+            headers["x-ratelimit-reset"] = reset.ToString(CultureInfo.InvariantCulture);
+        }
+
+        var type = (JsonTypeInfo<SunraErrorBody>)json.Value.SerializerOptions.GetTypeInfo(typeof(SunraErrorBody));
+        return new ValueTask(http.Response.WriteAsJsonAsync(body, type, "application/json", http.RequestAborted));
+    }
+
+    /// <summary>A problem in Sunra's error shape.</summary>
+    internal static SunraErrorBody Render(int status, string code, string message, JsonElement? details, DateTimeOffset now, string requestId) => new()
+    {
+        Error = new SunraErrorDetail { Type = TypeOf(status), Code = code, Message = message, Details = details },
+        Timestamp = now.ToString("O", CultureInfo.InvariantCulture),
+        RequestId = requestId,
+    };
+
+    // Sunra's error types; its documented vocabulary is short, so the rest follows its naming.
+    private static string TypeOf(int status) => status switch
+    {
+        StatusCodes.Status401Unauthorized => "authentication_error",
+        StatusCodes.Status403Forbidden => "authorization_error",
+        StatusCodes.Status404NotFound => "not_found_error",
+        StatusCodes.Status422UnprocessableEntity => "validation_error",
+        StatusCodes.Status429TooManyRequests => "rate_limit_error",
+        >= 500 => "api_error",
+        _ => "invalid_request_error",
+    };
+
+    /// <summary>The problem type's code (<c>/problems/rate-limited</c> is <c>RATE_LIMITED</c>); the framework's own answers by their status.</summary>
+    internal static string CodeOf(string? type, int status) =>
+        ProblemCatalog.All.FirstOrDefault(known => known.Uri == type)?.Code ?? status switch
+        {
+            StatusCodes.Status404NotFound => "NOT_FOUND",
+            StatusCodes.Status405MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            _ => "HTTP_" + status.ToString(CultureInfo.InvariantCulture),
+        };
+
+    // The fields at fault for a 400, Sunra's account of a failed generation, or the problem's other facts.
+    private JsonElement? DetailsOf(ProblemDetails problem, Problem? decided)
+    {
+        var options = json.Value.SerializerOptions;
+        if (decided?.Generation is { } generation)
+        {
+            return JsonSerializer.SerializeToElement(generation, SunraDoorJsonContext.Default.GenerationFailure);
+        }
+
+        object? details = problem switch
+        {
+            HttpValidationProblemDetails { Errors.Count: > 0 } invalid => invalid.Errors,
+            _ when problem.Extensions.TryGetValue("errors", out var errors) => errors,
+            _ => problem.Extensions.Where(e => e.Key != "traceId").ToDictionary(),
+        };
+        return details is null or IDictionary<string, object?> { Count: 0 }
+            ? null
+            : JsonSerializer.SerializeToElement(details, details.GetType(), options);
+    }
+}
