@@ -31,9 +31,15 @@ public static class OpenApiExtensions
             });
             options.AddSchemaTransformer<ContractSchemaTransformer>();
             options.AddOperationTransformer<ProblemExamplesTransformer>();
+            options.AddDocumentTransformer<AnyJsonTransformer>();
+            options.AddDocumentTransformer<TagOrderTransformer>();
         });
         return builder;
     }
+
+    /// <summary>A group of operations, shown by Swagger UI in <paramref name="order"/> among the others, with what it is for.</summary>
+    public static IServiceCollection AddOpenApiTag(this IServiceCollection services, string name, int order, string description) =>
+        services.AddSingleton(new DocumentTag(name, order, description));
 
     /// <summary>A feature's own additions to the document: its examples, its security schemes.</summary>
     public static IServiceCollection AddOpenApiParts(this IServiceCollection services, Action<OpenApiOptions> configure) =>

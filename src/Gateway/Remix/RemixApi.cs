@@ -2,6 +2,7 @@ using System.ComponentModel;
 using Gateway.Callers;
 using Gateway.Core;
 using Gateway.Hosting;
+using Gateway.Problems;
 using Gateway.Sunra;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -21,6 +22,11 @@ public static class RemixApi
     {
         builder.Services.AddJsonContracts(RemixJsonContext.Default);
         builder.Services.AddOpenApiParts(openApi => openApi.AddOperationTransformer<RemixExamples>());
+        builder.Services.AddOpenApiTag(
+            "Remix",
+            order: 0,
+            "The gateway's own API: submit a remix, then follow it by polling its status, streaming its events or fetching its result. " +
+            "Every refusal is an application/problem+json answer that says what to fix.");
         return builder;
     }
 
@@ -99,10 +105,19 @@ public static class RemixApi
         return TypedResults.Accepted(accepted.ResultUrl, accepted);
     }
 
+    /// <param name="requestId">The remix.</param>
+    /// <param name="statuses">The core's status reads.</param>
+    /// <param name="http">The call.</param>
+    /// <param name="logs">true adds the generation's logs (read as text, so that a value that is not a boolean gets the gateway's own problem answer).</param>
     internal static async Task<Results<Ok<RemixStatus>, ProblemHttpResult>> GetStatus(
-        [FromRoute(Name = "request_id"), RequestId] string requestId, RemixStatuses statuses, HttpContext http, bool logs = false)
+        [FromRoute(Name = "request_id"), RequestId] string requestId, RemixStatuses statuses, HttpContext http, string? logs = null)
     {
-        var status = await statuses.GetAsync(requestId, http.CallerName(), logs, http.RequestAborted);
+        if (!bool.TryParse(logs ?? "false", out var withLogs))
+        {
+            return Problem.Invalid("logs", "logs must be true or false.").ToResult(http);
+        }
+
+        var status = await statuses.GetAsync(requestId, http.CallerName(), withLogs, http.RequestAborted);
         return status.Failed ? status.Problem.ToResult(http) : TypedResults.Ok(status.Value);
     }
 

@@ -59,11 +59,17 @@ internal sealed class RemixExamples : IOpenApiOperationTransformer
 
         foreach (var parameter in operation.Parameters ?? [])
         {
-            if (parameter is OpenApiParameter { In: ParameterLocation.Header, Name: IdempotencyKeys.Header, Schema: OpenApiSchema schema })
+            if (parameter is OpenApiParameter { In: ParameterLocation.Header, Name: IdempotencyKeys.Header, Schema: OpenApiSchema key })
             {
-                schema.MinLength = 1;
-                schema.MaxLength = IdempotencyKeys.MaxLength;
-                schema.Pattern = IdempotencyKeys.Pattern;
+                key.MinLength = 1;
+                key.MaxLength = IdempotencyKeys.MaxLength;
+                key.Pattern = IdempotencyKeys.Pattern;
+            }
+
+            if (route == Status && parameter is OpenApiParameter { In: ParameterLocation.Query, Name: "logs" } logs)
+            {
+                logs.Description = "true adds the generation's logs.";
+                logs.Schema = new OpenApiSchema { Type = JsonSchemaType.Boolean, Default = JsonValue.Create(false) };
             }
         }
 

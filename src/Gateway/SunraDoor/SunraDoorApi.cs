@@ -24,12 +24,22 @@ public static class SunraDoorApi
 
     public const string EndpointId = SunraQueueClient.EndpointId;
 
+    /// <summary>The values of <c>logs</c> that Sunra's clients send (0 and 1) and that are taken besides.</summary>
+    public static readonly string[] LogsValues = ["0", "1", "true", "false"];
+
+    private const string Tag = "Sunra protocol";
+
     public static WebApplicationBuilder AddSunraDoor(this WebApplicationBuilder builder)
     {
         // First among the writers: the default one would write problem+json for any caller that accepts JSON.
         builder.Services.Insert(0, ServiceDescriptor.Singleton<IProblemDetailsWriter, SunraErrorWriter>());
         builder.Services.AddJsonContracts(SunraDoorJsonContext.Default);
-        builder.Services.AddOpenApiParts(openApi => openApi.AddOperationTransformer<SunraDoorExamples>());
+        builder.Services.AddOpenApiParts(openApi => openApi.AddOperationTransformer<SunraDoorOpenApi>());
+        builder.Services.AddOpenApiTag(
+            Tag,
+            order: 1,
+            "Sunra's queue protocol under /v1, and its client proxy: code written against Sunra's clients or the model card's curl works through the gateway " +
+            "with the caller's key in place of SUNRA_KEY. The same core, rules and limits as /remix; answers and errors in Sunra's shapes.");
         return builder;
     }
 
@@ -74,7 +84,7 @@ public static class SunraDoorApi
     public static IEndpointRouteBuilder MapSunraDoor(this IEndpointRouteBuilder app)
     {
         var queue = app.MapGroup(Base + "/queue")
-            .WithTags("Sunra protocol")
+            .WithTags(Tag)
             .RequireAuthorization()
             .ProducesSunraErrors(Unauthenticated, RateLimited, UpstreamCredentials, UpstreamError, UpstreamUnreachable, UpstreamThrottled, UpstreamUnavailable, StateUnavailable, UpstreamTimeout);
 
@@ -119,16 +129,35 @@ public static class SunraDoorApi
             .WithDescription("Asks Sunra to cancel the request; answers {\"status\": \"CANCELED\", ...}. A request that already completed cannot be canceled (409 NOT_CANCELLABLE).")
             .ProducesSunraErrors(NotCancellable);
 
-        app.MapMethods(SunraProxy.Route, [HttpMethods.Get, HttpMethods.Post, HttpMethods.Put], SunraProxy.Refuse)
+        // The client proxy: this same door, reached with the real Sunra URL in a header. A target that is
+        // served never reaches these endpoints (it becomes the /v1 call it names); a refused one does.
+        var proxy = app.MapGroup(SunraProxy.Route)
+            .WithTags(Tag)
             .RequireAuthorization()
-            .WithTags("Sunra protocol")
-            .WithName("SunraProxy")
-            .WithSummary("Sunra's client proxy protocol (proxyUrl)")
             .WithDescription(
                 "For Sunra's JavaScript and Java/Kotlin clients configured with proxyUrl: the call the X-Sunra-Target-Url header names, which must be one of " +
                 "Sunra's queue URLs for openai/sora-2/video-to-video (https://api.sunra.ai/v1/queue/...), is answered as the same call under /v1, with the same rules. " +
                 "Nothing is relayed: any other scheme, host, port, path or endpoint is refused (400 PROXY_TARGET_REFUSED, 404 ENDPOINT_NOT_FOUND) and nothing is sent anywhere.")
-            .ProducesSunraErrors(ProxyTargetRefused, EndpointNotFound);
+            .ProducesSunraErrors(ProxyTargetRefused, EndpointNotFound, InvalidRequest, RemixNotFound)
+            .ProducesSunraErrors(Unauthenticated, RateLimited, UpstreamCredentials, UpstreamError, UpstreamUnreachable, UpstreamThrottled, UpstreamUnavailable, StateUnavailable, UpstreamTimeout);
+
+        proxy.MapGet("", SunraProxy.Refuse)
+            .WithName(SunraProxy.ReadOperation)
+            .WithSummary("A status, status stream or result, through Sunra's client proxy protocol")
+            .Produces<SunraStatus>(StatusCodes.Status200OK)
+            .ProducesSunraErrors(RequestNotCompleted, PredictionFailed, RemixCanceled);
+
+        proxy.MapPost("", SunraProxy.Refuse)
+            .WithName(SunraProxy.SubmitOperation)
+            .WithSummary("A submit, through Sunra's client proxy protocol")
+            .Produces<SunraSubmitted>(StatusCodes.Status200OK)
+            .ProducesSunraErrors(IdempotencyOutcomeUnknown, IdempotencyKeyInUse, PayloadTooLarge, UnsupportedMediaType, UpstreamRejectedInput, IdempotencyKeyReused, QuotaExhausted);
+
+        proxy.MapPut("", SunraProxy.Refuse)
+            .WithName(SunraProxy.CancelOperation)
+            .WithSummary("A cancel, through Sunra's client proxy protocol")
+            .Produces<SunraStatus>(StatusCodes.Status200OK)
+            .ProducesSunraErrors(NotCancellable);
 
         return app;
     }
@@ -258,7 +287,7 @@ public static class SunraDoorApi
 
     // Sunra's clients send logs=0 or logs=1.
     private static Problem? LogsRefusal(string? logs) =>
-        logs is null or "0" or "1" or "true" or "false"
+        logs is null || LogsValues.Contains(logs)
             ? null
             : Problem.Invalid("logs", "logs must be 0, 1, true or false.");
 

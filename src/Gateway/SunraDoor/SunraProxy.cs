@@ -23,7 +23,19 @@ internal static class SunraProxy
     /// <summary>Where a target must start, exactly: https, Sunra's API host, its default port, its queue.</summary>
     private const string QueuePrefix = "https://api.sunra.ai/v1/queue/";
 
-    private const int MaxTargetLength = 8192;
+    public const int MaxTargetLength = 8192;
+
+    /// <summary>What a target must start with, as the document's pattern.</summary>
+    public const string TargetPattern = "^https://api\\.sunra\\.ai/v1/queue/";
+
+    /// <summary>The proxy's operations, one per method: each is the <c>/v1</c> call its target names.</summary>
+    public const string ReadOperation = "SunraProxyGet";
+
+    public const string SubmitOperation = "SunraProxyPost";
+
+    public const string CancelOperation = "SunraProxyPut";
+
+    public static bool IsProxyOperation(string? operationId) => operationId is ReadOperation or SubmitOperation or CancelOperation;
 
     private static readonly object RefusalKey = new();
 

@@ -1,8 +1,5 @@
 namespace Gateway.Core;
 
-/// <summary>A remix to buy: the two fields of the model's input, and where to tell its outcome.</summary>
-public sealed record RemixOrder(string VideoId, string Prompt, string? WebhookUrl = null);
-
 /// <summary>A remix Sunra accepted, or the one an <c>Idempotency-Key</c> already bought (<see cref="Replayed"/>).</summary>
 public sealed record SubmittedRemix
 {

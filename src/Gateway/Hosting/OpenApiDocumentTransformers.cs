@@ -1,0 +1,60 @@
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace Gateway.Hosting;
+
+/// <summary>
+/// Free-form JSON (a <c>JsonElement</c>) is any JSON value, null among them. The generator writes a
+/// nullable one as <c>oneOf: [{type: null}, {$ref: JsonElement}]</c>, which a null matches twice, so
+/// every answer carrying a null there fails its own schema: this writes it as the empty schema.
+/// </summary>
+internal sealed class AnyJsonTransformer : IOpenApiDocumentTransformer
+{
+    private const string JsonElement = nameof(System.Text.Json.JsonElement);
+
+    public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
+    {
+        foreach (var schema in document.Components?.Schemas?.Values ?? [])
+        {
+            if (schema is OpenApiSchema { Properties: { } properties })
+            {
+                foreach (var (name, property) in properties.ToArray())
+                {
+                    if (IsAnyJson(property))
+                    {
+                        properties[name] = new OpenApiSchema { Description = property.Description ?? property.OneOf?.FirstOrDefault(IsReferenceToAnyJson)?.Description };
+                    }
+                }
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static bool IsAnyJson(IOpenApiSchema schema) =>
+        IsReferenceToAnyJson(schema)
+        || schema.OneOf is { Count: 2 } branches && branches.Any(branch => branch.Type == JsonSchemaType.Null) && branches.Any(IsReferenceToAnyJson);
+
+    private static bool IsReferenceToAnyJson(IOpenApiSchema schema) => schema is OpenApiSchemaReference { Reference.Id: JsonElement };
+}
+
+/// <summary>A tag of the document, where Swagger UI shows it and what it says.</summary>
+public sealed record DocumentTag(string Name, int Order, string Description);
+
+/// <summary>Lists the document's tags in the order the features gave them, with their descriptions: Swagger UI shows its groups in that order.</summary>
+internal sealed class TagOrderTransformer(IEnumerable<DocumentTag> tags) : IOpenApiDocumentTransformer
+{
+    public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
+    {
+        var ordered = tags.OrderBy(tag => tag.Order).ToArray();
+        var known = ordered.Select(tag => tag.Name).ToHashSet(StringComparer.Ordinal);
+        var others = context.DescriptionGroups.SelectMany(group => group.Items)
+            .SelectMany(item => item.ActionDescriptor.EndpointMetadata.OfType<Microsoft.AspNetCore.Http.Metadata.ITagsMetadata>())
+            .SelectMany(metadata => metadata.Tags)
+            .Distinct()
+            .Where(name => !known.Contains(name));
+        document.Tags = new HashSet<OpenApiTag>(
+            [.. ordered.Select(tag => new OpenApiTag { Name = tag.Name, Description = tag.Description }), .. others.Select(name => new OpenApiTag { Name = name })]);
+        return Task.CompletedTask;
+    }
+}
