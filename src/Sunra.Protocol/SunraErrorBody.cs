@@ -1,0 +1,43 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Sunra.Protocol;
+
+/// <summary>
+/// Sunra's error body, <c>{"error": {type, code, message, details}, timestamp, request_id}</c>, which its
+/// clients read for the message, type and code of a failure. Made from the catalog with
+/// <see cref="SunraError.Body"/>.
+/// </summary>
+public sealed record SunraErrorBody
+{
+    public required SunraErrorDetail Error { get; init; }
+
+    /// <summary>When the error was answered.</summary>
+    public required DateTimeOffset Timestamp { get; init; }
+
+    /// <summary>The id of this HTTP call, also sent as the <c>x-request-id</c> header.</summary>
+    public required string RequestId { get; init; }
+}
+
+/// <summary>What went wrong: one error of <see cref="SunraErrors"/>, in words and with its particulars.</summary>
+public sealed record SunraErrorDetail
+{
+    /// <summary>The kind of failure, which follows the HTTP status (<see cref="SunraErrorTypes.Of"/>), e.g. <c>invalid_request_error</c>.</summary>
+    public required string Type { get; init; }
+
+    /// <summary>What went wrong, in UPPER_SNAKE, e.g. <c>INVALID_REQUEST</c>, <c>REMIX_NOT_FOUND</c>, <c>PREDICTION_FAILED</c>.</summary>
+    public required string Code { get; init; }
+
+    /// <summary>The failure in words, for a person.</summary>
+    public required string Message { get; init; }
+
+    /// <summary>
+    /// Any JSON value, or null when there is nothing to add: for <c>INVALID_REQUEST</c> the messages by
+    /// field (<c>{"prompt": ["String should have at most 5000 characters"]}</c>), for
+    /// <c>PREDICTION_FAILED</c> the generation's error. Always written, null included, so that a client
+    /// can rely on the property. A nullable <see cref="JsonElement"/> (not <c>object?</c>) so that its
+    /// schema is "any JSON value" rather than a <c>oneOf</c> of null and an empty object.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public required JsonElement? Details { get; init; }
+}
