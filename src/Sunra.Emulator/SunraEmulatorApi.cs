@@ -71,9 +71,9 @@ public static class SunraEmulatorApi
         var authorization = http.Request.Headers.Authorization.ToString();
         await RecordAsync(http, authorization, services.GetRequiredService<CallLog>());
 
-        var presented = authorization.StartsWith("Key ", StringComparison.Ordinal) ? authorization["Key ".Length..].Trim() : "";
+        var presented = SunraAuthorization.KeyOf(authorization);
         var expected = services.GetRequiredService<EmulatorOptions>().ApiKey;
-        if (presented.Length == 0)
+        if (presented is null)
         {
             return Error(http, SunraErrors.Unauthenticated, "Missing credentials: send 'Authorization: Key <your key>'.");
         }
