@@ -51,8 +51,9 @@ public static class SunraEmulatorApi
         byId.MapGet("", Result).WithMetadata(new OperationMetadata(SunraOperation.Result));
         byId.MapPut("/cancel", Cancel).WithMetadata(new OperationMetadata(SunraOperation.Cancel));
 
-        // Any other GET or PUT under the queue is no endpoint of it.
-        queue.MapMethods("/{**path}", [HttpMethods.Get, HttpMethods.Put], NoEndpoint);
+        // Routing finds no empty segment, so Python's /v1/queue//requests/{id}/… arrives here, with
+        // every other GET or PUT the queue has no endpoint for.
+        queue.MapMethods("/{**path}", [HttpMethods.Get, HttpMethods.Put], DoubleSlashOrNoEndpoint);
 
         root.MapGet("/files/{fileName}", File);
         return app;
@@ -61,6 +62,33 @@ public static class SunraEmulatorApi
     private sealed record OperationMetadata(SunraOperation Operation);
 
     private sealed record EmulatorMount(string Prefix);
+
+    /// <summary>
+    /// A call by id on the path Sunra's Python client builds: it joins <c>…/v1/queue/</c> and
+    /// <c>/requests/{id}</c>, so its calls arrive as <c>/v1/queue//requests/{id}/status</c> and so on.
+    /// Sunra serves them as the calls they stand for.
+    /// </summary>
+    private sealed record DoubleSlashCall(SunraOperation Operation, string RequestId)
+    {
+        public static DoubleSlashCall? Of(HttpContext http)
+        {
+            // The rest of /v1/queue//requests/pd_1/status is "/requests/pd_1/status": it starts with the empty segment.
+            if (http.GetRouteValue("path") is not string path)
+            {
+                return null;
+            }
+
+            var get = HttpMethods.IsGet(http.Request.Method);
+            return path.Split('/') switch
+            {
+                ["", "requests", { Length: > 0 } id] when get => new(SunraOperation.Result, id),
+                ["", "requests", { Length: > 0 } id, "status"] when get => new(SunraOperation.Status, id),
+                ["", "requests", { Length: > 0 } id, "status", "stream"] when get => new(SunraOperation.StatusStream, id),
+                ["", "requests", { Length: > 0 } id, "cancel"] when HttpMethods.IsPut(http.Request.Method) => new(SunraOperation.Cancel, id),
+                _ => null,
+            };
+        }
+    }
 
     private static async ValueTask<object?> RecordAuthenticateAndFault(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -83,7 +111,7 @@ public static class SunraEmulatorApi
             return Error(http, SunraErrors.Unauthenticated, "Invalid API key.");
         }
 
-        var operation = http.GetEndpoint()?.Metadata.GetMetadata<OperationMetadata>()?.Operation;
+        var operation = http.GetEndpoint()?.Metadata.GetMetadata<OperationMetadata>()?.Operation ?? DoubleSlashCall.Of(http)?.Operation;
         if (operation is { } op && services.GetRequiredService<EmulatorScript>().Next(op) is { } fault)
         {
             var handled = fault.Process ? await next(context) : null;
@@ -203,8 +231,15 @@ public static class SunraEmulatorApi
         return text;
     }
 
-    private static JsonHttpResult<SunraErrorBody> NoEndpoint(HttpContext http) =>
-        Error(http, SunraErrors.EndpointNotFound, $"The queue has no endpoint for {http.Request.Method} {http.Request.Path}.");
+    private static IResult DoubleSlashOrNoEndpoint(HttpContext http, RequestLedger queue, EmulatorOptions options, TimeProvider clock, string? logs) =>
+        DoubleSlashCall.Of(http) switch
+        {
+            { Operation: SunraOperation.Status } call => Status(call.RequestId, http, queue, logs),
+            { Operation: SunraOperation.StatusStream } call => StatusStream(call.RequestId, http, queue, options, clock, logs),
+            { Operation: SunraOperation.Result } call => Result(call.RequestId, http, queue),
+            { Operation: SunraOperation.Cancel } call => Cancel(call.RequestId, http, queue),
+            _ => Error(http, SunraErrors.EndpointNotFound, $"The queue has no endpoint for {http.Request.Method} {http.Request.Path}."),
+        };
 
     private static bool WithLogs(string? logs) => logs is "1" or "true";
 
