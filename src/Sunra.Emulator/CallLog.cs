@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace Sunra.Emulator;
 
 /// <summary>One HTTP call the emulator received, kept so tests can say what Sunra saw.</summary>
@@ -11,14 +9,53 @@ public sealed record RecordedCall(string Method, string PathAndQuery, string? Au
     public string BodyText => System.Text.Encoding.UTF8.GetString(Body);
 }
 
-/// <summary>Every call received, in order of arrival.</summary>
-public sealed class CallLog
+/// <summary>
+/// The calls received, oldest first, bodies included, while <see cref="EmulatorOptions.RecordCalls"/>
+/// is on: at most the newest <see cref="Capacity"/>, so that a long run holds bounded memory.
+/// </summary>
+public sealed class CallLog(EmulatorOptions options)
 {
-    private readonly ConcurrentQueue<RecordedCall> _calls = new();
+    /// <summary>How many calls are kept; a newer call pushes the oldest out.</summary>
+    public const int Capacity = 10_000;
 
-    public IReadOnlyList<RecordedCall> All => [.. _calls];
+    private readonly Queue<RecordedCall> _calls = new();
+    private readonly Lock _lock = new();
 
-    public int Count => _calls.Count;
+    /// <summary>Whether calls are kept at all.</summary>
+    public bool IsRecording => options.RecordCalls;
 
-    internal void Add(RecordedCall call) => _calls.Enqueue(call);
+    public IReadOnlyList<RecordedCall> All
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _calls];
+            }
+        }
+    }
+
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _calls.Count;
+            }
+        }
+    }
+
+    internal void Add(RecordedCall call)
+    {
+        lock (_lock)
+        {
+            if (_calls.Count == Capacity)
+            {
+                _calls.Dequeue();
+            }
+
+            _calls.Enqueue(call);
+        }
+    }
 }

@@ -97,7 +97,11 @@ public static class SunraEmulatorApi
         http.Response.Headers["x-request-id"] = "req_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
 
         var authorization = http.Request.Headers.Authorization.ToString();
-        await RecordAsync(http, authorization, services.GetRequiredService<CallLog>());
+        var calls = services.GetRequiredService<CallLog>();
+        if (calls.IsRecording)
+        {
+            await RecordAsync(http, authorization, calls);
+        }
 
         var presented = SunraAuthorization.KeyOf(authorization);
         var expected = services.GetRequiredService<EmulatorOptions>().ApiKey;
