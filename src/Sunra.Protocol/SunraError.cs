@@ -10,17 +10,19 @@ namespace Sunra.Protocol;
 /// <param name="Status">The HTTP status of the answer.</param>
 public sealed record SunraError(string Code, int Status)
 {
+    private static readonly JsonElement NoDetails = JsonElement.Parse("null");
+
     public string Type => SunraErrorTypes.Of(Status);
 
     /// <summary>The body to answer with.</summary>
     /// <param name="message">The failure in words, for a person.</param>
-    /// <param name="details">The particulars (see <see cref="SunraErrorDetail.Details"/>), or null.</param>
+    /// <param name="details">The particulars (see <see cref="SunraErrorDetail.Details"/>), or null for none: written as <c>null</c>.</param>
     /// <param name="timestamp">When the error is answered.</param>
     /// <param name="requestId">The id of the HTTP call, as in its <c>x-request-id</c> header.</param>
     public SunraErrorBody Body(string message, JsonElement? details, DateTimeOffset timestamp, string requestId) =>
         new()
         {
-            Error = new SunraErrorDetail { Type = Type, Code = Code, Message = message, Details = details },
+            Error = new SunraErrorDetail { Type = Type, Code = Code, Message = message, Details = details ?? NoDetails },
             Timestamp = timestamp,
             RequestId = requestId,
         };

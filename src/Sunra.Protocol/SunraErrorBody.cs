@@ -32,12 +32,17 @@ public sealed record SunraErrorDetail
     public required string Message { get; init; }
 
     /// <summary>
-    /// Any JSON value, or null when there is nothing to add: for <c>INVALID_REQUEST</c> the messages by
-    /// field (<c>{"prompt": ["String should have at most 5000 characters"]}</c>), for
-    /// <c>PREDICTION_FAILED</c> the generation's error. Always written, null included, so that a client
-    /// can rely on the property. A nullable <see cref="JsonElement"/> (not <c>object?</c>) so that its
-    /// schema is "any JSON value" rather than a <c>oneOf</c> of null and an empty object.
+    /// Any JSON value, <c>null</c> when there is nothing to add: for <c>INVALID_REQUEST</c> the messages
+    /// by field (<c>{"prompt": ["String should have at most 5000 characters"]}</c>), for
+    /// <c>PREDICTION_FAILED</c> the generation's error. Always written, <c>null</c> included, so that a
+    /// client can rely on the property.
     /// </summary>
+    /// <remarks>
+    /// A <see cref="JsonElement"/> that holds JSON's <c>null</c> itself (<see cref="SunraError.Body"/> makes
+    /// one), not a <c>JsonElement?</c>: the OpenAPI schema of that is a <c>oneOf</c> of null and the
+    /// empty schema, a roundabout way of saying what the empty schema says alone. A
+    /// <see cref="JsonElement"/>'s schema is the empty one: any JSON value, null among them.
+    /// </remarks>
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
-    public required JsonElement? Details { get; init; }
+    public required JsonElement Details { get; init; }
 }
