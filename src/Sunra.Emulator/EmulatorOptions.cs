@@ -1,6 +1,6 @@
 namespace Sunra.Emulator;
 
-/// <summary>How the emulated Sunra queue behaves: its key and the pace of a generation.</summary>
+/// <summary>How the emulated Sunra queue behaves: its key, the pace of a generation, and whether it keeps the calls it gets.</summary>
 public sealed class EmulatorOptions
 {
     public const string Section = "Emulator";
@@ -16,4 +16,11 @@ public sealed class EmulatorOptions
 
     /// <summary>How often the status stream looks for a change.</summary>
     public TimeSpan StreamInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Keep the calls received, bodies included, in <see cref="CallLog"/> for tests to read. Off unless
+    /// asked for: the emulator run alone, or in the gateway's sandbox mode, keeps no prompt it was sent.
+    /// <see cref="EmulatorServer"/> turns it on.
+    /// </summary>
+    public bool RecordCalls { get; set; }
 }

@@ -4,8 +4,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 namespace Sunra.Emulator;
 
 /// <summary>
-/// The emulator on a real loopback port, started in-process: what the tests and the benchmark
-/// put behind the gateway as Sunra.
+/// The emulator on a real loopback port, started in-process: what the tests put behind the gateway
+/// as Sunra. It keeps the calls it gets (<see cref="Calls"/>) unless told otherwise.
 /// </summary>
 public sealed class EmulatorServer : IAsyncDisposable
 {
@@ -41,7 +41,11 @@ public sealed class EmulatorServer : IAsyncDisposable
             builder.Services.AddSingleton(clock);
         }
 
-        builder.Services.AddSunraEmulator(configure);
+        builder.Services.AddSunraEmulator(options =>
+        {
+            options.RecordCalls = true;
+            configure?.Invoke(options);
+        });
         var app = builder.Build();
         app.MapSunraEmulator();
         await app.StartAsync();

@@ -7,10 +7,14 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Sunra.Protocol;
 
 namespace Sunra.Emulator;
 
-/// <summary>The Sunra queue protocol, served by the emulator under <c>{prefix}/v1</c>.</summary>
+/// <summary>
+/// The Sunra queue protocol, served by the emulator under <c>{prefix}/v1</c>. Its answers and errors
+/// are Sunra.Protocol's, so that it says what the gateway's own <c>/v1</c> door says.
+/// </summary>
 public static class SunraEmulatorApi
 {
     /// <summary>The one model the emulator serves, as the gateway fronts it.</summary>
@@ -41,10 +45,16 @@ public static class SunraEmulatorApi
         var queue = root.MapGroup("/v1/queue").AddEndpointFilter(RecordAuthenticateAndFault);
 
         queue.MapPost("/{**endpointId}", Submit).WithMetadata(new OperationMetadata(SunraOperation.Submit));
-        queue.MapGet("/requests/{requestId}/status", Status).WithMetadata(new OperationMetadata(SunraOperation.Status));
-        queue.MapGet("/requests/{requestId}/status/stream", StatusStream).WithMetadata(new OperationMetadata(SunraOperation.StatusStream));
-        queue.MapGet("/requests/{requestId}", Result).WithMetadata(new OperationMetadata(SunraOperation.Result));
-        queue.MapPut("/requests/{requestId}/cancel", Cancel).WithMetadata(new OperationMetadata(SunraOperation.Cancel));
+        var byId = queue.MapGroup("/requests/{requestId}");
+        byId.MapGet("/status", Status).WithMetadata(new OperationMetadata(SunraOperation.Status));
+        byId.MapGet("/status/stream", StatusStream).WithMetadata(new OperationMetadata(SunraOperation.StatusStream));
+        byId.MapGet("", Result).WithMetadata(new OperationMetadata(SunraOperation.Result));
+        byId.MapPut("/cancel", Cancel).WithMetadata(new OperationMetadata(SunraOperation.Cancel));
+
+        // Routing finds no empty segment, so Python's /v1/queue//requests/{id}/… arrives here, with
+        // every other GET or PUT the queue has no endpoint for.
+        queue.MapMethods("/{**path}", [HttpMethods.Get, HttpMethods.Put], DoubleSlashOrNoEndpoint);
+
         root.MapGet("/files/{fileName}", File);
         return app;
     }
@@ -53,36 +63,59 @@ public static class SunraEmulatorApi
 
     private sealed record EmulatorMount(string Prefix);
 
+    /// <summary>
+    /// A call by id on the path Sunra's Python client builds: it joins <c>…/v1/queue/</c> and
+    /// <c>/requests/{id}</c>, so its calls arrive as <c>/v1/queue//requests/{id}/status</c> and so on.
+    /// Sunra serves them as the calls they stand for.
+    /// </summary>
+    private sealed record DoubleSlashCall(SunraOperation Operation, string RequestId)
+    {
+        public static DoubleSlashCall? Of(HttpContext http)
+        {
+            // The rest of /v1/queue//requests/pd_1/status is "/requests/pd_1/status": it starts with the empty segment.
+            if (http.GetRouteValue("path") is not string path)
+            {
+                return null;
+            }
+
+            var get = HttpMethods.IsGet(http.Request.Method);
+            return path.Split('/') switch
+            {
+                ["", "requests", { Length: > 0 } id] when get => new(SunraOperation.Result, id),
+                ["", "requests", { Length: > 0 } id, "status"] when get => new(SunraOperation.Status, id),
+                ["", "requests", { Length: > 0 } id, "status", "stream"] when get => new(SunraOperation.StatusStream, id),
+                ["", "requests", { Length: > 0 } id, "cancel"] when HttpMethods.IsPut(http.Request.Method) => new(SunraOperation.Cancel, id),
+                _ => null,
+            };
+        }
+    }
+
     private static async ValueTask<object?> RecordAuthenticateAndFault(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
         var services = http.RequestServices;
         http.Response.Headers["x-request-id"] = "req_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
 
-        http.Request.EnableBuffering();
-        using var buffer = new MemoryStream();
-        await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
-        http.Request.Body.Position = 0;
         var authorization = http.Request.Headers.Authorization.ToString();
-        services.GetRequiredService<CallLog>().Add(new RecordedCall(
-            http.Request.Method, http.Request.Path + http.Request.QueryString, authorization.Length == 0 ? null : authorization, buffer.ToArray())
+        var calls = services.GetRequiredService<CallLog>();
+        if (calls.IsRecording)
         {
-            TraceParent = http.Request.Headers["traceparent"].FirstOrDefault(),
-        });
+            await RecordAsync(http, authorization, calls);
+        }
 
-        var presented = authorization.StartsWith("Key ", StringComparison.Ordinal) ? authorization["Key ".Length..].Trim() : "";
+        var presented = SunraAuthorization.KeyOf(authorization);
         var expected = services.GetRequiredService<EmulatorOptions>().ApiKey;
-        if (presented.Length == 0)
+        if (presented is null)
         {
-            return Error(StatusCodes.Status401Unauthorized, "authentication_error", "missing_api_key", "Missing credentials: send 'Authorization: Key <your key>'.");
+            return Error(http, SunraErrors.Unauthenticated, "Missing credentials: send 'Authorization: Key <your key>'.");
         }
 
         if (expected is not null && !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(expected)))
         {
-            return Error(StatusCodes.Status401Unauthorized, "authentication_error", "invalid_api_key", "Invalid API key.");
+            return Error(http, SunraErrors.Unauthenticated, "Invalid API key.");
         }
 
-        var operation = http.GetEndpoint()?.Metadata.GetMetadata<OperationMetadata>()?.Operation;
+        var operation = http.GetEndpoint()?.Metadata.GetMetadata<OperationMetadata>()?.Operation ?? DoubleSlashCall.Of(http)?.Operation;
         if (operation is { } op && services.GetRequiredService<EmulatorScript>().Next(op) is { } fault)
         {
             var handled = fault.Process ? await next(context) : null;
@@ -110,55 +143,81 @@ public static class SunraEmulatorApi
         return await next(context);
     }
 
-    private static async Task<IResult> Submit(string endpointId, HttpRequest request, RequestLedger queue)
+    private static async Task RecordAsync(HttpContext http, string authorization, CallLog calls)
+    {
+        http.Request.EnableBuffering();
+        using var buffer = new MemoryStream();
+        await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
+        http.Request.Body.Position = 0;
+        calls.Add(new RecordedCall(
+            http.Request.Method, http.Request.Path + http.Request.QueryString, authorization.Length == 0 ? null : authorization, buffer.ToArray())
+        {
+            TraceParent = http.Request.Headers["traceparent"].FirstOrDefault(),
+        });
+    }
+
+    private static async Task<IResult> Submit(string endpointId, HttpContext http, RequestLedger queue)
     {
         if (endpointId != VideoToVideo)
         {
-            return Error(StatusCodes.Status404NotFound, "not_found_error", "endpoint_not_found", $"Endpoint '{endpointId}' was not found.");
+            return Error(http, SunraErrors.EndpointNotFound, $"Endpoint '{endpointId}' was not found.");
         }
 
         Dictionary<string, JsonElement>? input;
         try
         {
-            input = await JsonSerializer.DeserializeAsync(request.Body, SunraWireJson.Default.DictionaryStringJsonElement, request.HttpContext.RequestAborted);
+            input = await JsonSerializer.DeserializeAsync(http.Request.Body, EmulatorJsonContext.Default.DictionaryStringJsonElement, http.RequestAborted);
         }
         catch (JsonException e)
         {
-            return Error(StatusCodes.Status400BadRequest, "invalid_request_error", "invalid_json", $"The body is not valid JSON: {e.Message}");
+            return Error(http, SunraErrors.InvalidRequest, $"The body is not a JSON object: {e.Message}");
         }
 
         if (input is null)
         {
-            return Error(StatusCodes.Status422UnprocessableEntity, "validation_error", "invalid_input", "Input should be an object.");
+            return Error(http, SunraErrors.InvalidRequest, "Input should be an object.");
         }
 
-        var issues = new List<InputIssue>();
+        var issues = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var videoId = ReadString(input, "video_id", minLength: 1, maxLength: null, issues);
         var prompt = ReadString(input, "prompt", minLength: 1, maxLength: PromptMaxCodePoints, issues);
         if (issues.Count > 0)
         {
-            var details = JsonSerializer.SerializeToElement(issues.ToArray(), SunraWireJson.Default.InputIssueArray);
-            return Error(StatusCodes.Status422UnprocessableEntity, "validation_error", "invalid_input", string.Join("; ", issues.Select(i => $"{i.Loc[^1]}: {i.Msg}")), details);
+            return Error(
+                http,
+                SunraErrors.InvalidRequest,
+                string.Join("; ", issues.Select(issue => $"{issue.Key}: {string.Join(", ", issue.Value)}")),
+                SunraErrors.DetailsByField(issues));
         }
 
         var accepted = queue.Submit(endpointId, videoId!, prompt!);
-        var urls = UrlsOf(request, accepted.Id);
+        var urls = UrlsOf(http.Request, accepted.Id);
         return TypedResults.Json(
-            new SubmitAnswer(accepted.Id, "IN_QUEUE", queue.QueuePositionOf(accepted), urls.Response, urls.Status, urls.Cancel),
-            SunraWireJson.Default.SubmitAnswer);
+            new SunraSubmitted
+            {
+                RequestId = accepted.Id,
+                Status = "IN_QUEUE",
+                QueuePosition = queue.QueuePositionOf(accepted),
+                ResponseUrl = urls.Response,
+                StatusUrl = urls.Status,
+                CancelUrl = urls.Cancel,
+            },
+            SunraProtocolJsonContext.Default.SunraSubmitted);
     }
 
-    private static string? ReadString(Dictionary<string, JsonElement> input, string name, int minLength, int? maxLength, List<InputIssue> issues)
+    // The model card's limits, with the messages of Sunra's validation (one per field at fault); the
+    // prompt's length is counted in code points, as JSON Schema counts characters.
+    private static string? ReadString(Dictionary<string, JsonElement> input, string name, int minLength, int? maxLength, Dictionary<string, string[]> issues)
     {
         if (!input.TryGetValue(name, out var value))
         {
-            issues.Add(new InputIssue(["body", name], "Field required", "missing"));
+            issues[name] = ["Field required"];
             return null;
         }
 
         if (value.ValueKind != JsonValueKind.String)
         {
-            issues.Add(new InputIssue(["body", name], "Input should be a valid string", "string_type"));
+            issues[name] = ["Input should be a valid string"];
             return null;
         }
 
@@ -166,30 +225,43 @@ public static class SunraEmulatorApi
         var codePoints = text.EnumerateRunes().Count();
         if (codePoints < minLength)
         {
-            issues.Add(new InputIssue(["body", name], $"String should have at least {minLength} character", "string_too_short"));
+            issues[name] = [$"String should have at least {minLength} character"];
         }
         else if (codePoints > maxLength)
         {
-            issues.Add(new InputIssue(["body", name], $"String should have at most {maxLength} characters", "string_too_long"));
+            issues[name] = [$"String should have at most {maxLength} characters"];
         }
 
         return text;
     }
 
-    private static IResult Status(string requestId, HttpRequest request, RequestLedger queue, int? logs) =>
-        queue.Find(requestId) is { } found
-            ? Results.Bytes(RenderStatus(queue, found, logs == 1, UrlsOf(request, requestId).Response), "application/json")
-            : UnknownRequest(requestId);
+    private static IResult DoubleSlashOrNoEndpoint(HttpContext http, RequestLedger queue, EmulatorOptions options, TimeProvider clock, string? logs) =>
+        DoubleSlashCall.Of(http) switch
+        {
+            { Operation: SunraOperation.Status } call => Status(call.RequestId, http, queue, logs),
+            { Operation: SunraOperation.StatusStream } call => StatusStream(call.RequestId, http, queue, options, clock, logs),
+            { Operation: SunraOperation.Result } call => Result(call.RequestId, http, queue),
+            { Operation: SunraOperation.Cancel } call => Cancel(call.RequestId, http, queue),
+            _ => Error(http, SunraErrors.EndpointNotFound, $"The queue has no endpoint for {http.Request.Method} {http.Request.Path}."),
+        };
 
-    private static IResult StatusStream(string requestId, HttpRequest request, RequestLedger queue, EmulatorOptions options, TimeProvider clock, int? logs)
+    private static bool WithLogs(string? logs) => logs is "1" or "true";
+
+    private static IResult Status(string requestId, HttpContext http, RequestLedger queue, string? logs) =>
+        queue.Find(requestId) is { } found
+            ? Results.Bytes(RenderStatus(queue, found, WithLogs(logs), UrlsOf(http.Request, requestId).Response), "application/json")
+            : UnknownRequest(http, requestId);
+
+    private static IResult StatusStream(string requestId, HttpContext http, RequestLedger queue, EmulatorOptions options, TimeProvider clock, string? logs)
     {
         if (queue.Find(requestId) is not { } found)
         {
-            return UnknownRequest(requestId);
+            return UnknownRequest(http, requestId);
         }
 
-        var responseUrl = UrlsOf(request, requestId).Response;
-        return TypedResults.ServerSentEvents(Changes(request.HttpContext.RequestAborted));
+        var responseUrl = UrlsOf(http.Request, requestId).Response;
+        var withLogs = WithLogs(logs);
+        return TypedResults.ServerSentEvents(Changes(http.RequestAborted));
 
         async IAsyncEnumerable<string> Changes([EnumeratorCancellation] CancellationToken cancellation)
         {
@@ -197,7 +269,7 @@ public static class SunraEmulatorApi
             while (true)
             {
                 var state = queue.StateOf(found);
-                var current = Encoding.UTF8.GetString(RenderStatus(queue, found, logs == 1, responseUrl));
+                var current = Encoding.UTF8.GetString(RenderStatus(queue, found, withLogs, responseUrl));
                 if (current != last)
                 {
                     last = current;
@@ -214,35 +286,47 @@ public static class SunraEmulatorApi
         }
     }
 
-    private static IResult Result(string requestId, HttpRequest request, RequestLedger queue)
+    private static IResult Result(string requestId, HttpContext http, RequestLedger queue)
     {
         if (queue.Find(requestId) is not { } found)
         {
-            return UnknownRequest(requestId);
+            return UnknownRequest(http, requestId);
         }
 
         return queue.StateOf(found) switch
         {
-            QueueState.Completed when found.Failure is { } failure =>
-                Error(StatusCodes.Status422UnprocessableEntity, "generation_error", failure.Code, failure.Message),
+            QueueState.Completed when found.Failure is { } failure => Error(
+                http,
+                SunraErrors.PredictionFailed,
+                failure.Message,
+                JsonSerializer.SerializeToElement(failure, EmulatorJsonContext.Default.GenerationError)),
             QueueState.Completed => TypedResults.Json(
-                new VideoOutput(new SunraFile("video/mp4", found.FileName, SampleVideo.Length, $"{BaseOf(request)}/files/{found.FileName}")),
-                SunraWireJson.Default.VideoOutput),
-            QueueState.Canceled => Error(StatusCodes.Status400BadRequest, "invalid_request_error", "request_canceled", "The request was canceled."),
-            _ => Error(StatusCodes.Status400BadRequest, "invalid_request_error", "request_not_completed", "The request is still in progress."),
+                new SunraVideoOutput
+                {
+                    Video = new SunraFile
+                    {
+                        ContentType = "video/mp4",
+                        FileName = found.FileName,
+                        FileSize = SampleVideo.Length,
+                        Url = $"{BaseOf(http.Request)}/files/{found.FileName}",
+                    },
+                },
+                SunraProtocolJsonContext.Default.SunraVideoOutput),
+            QueueState.Canceled => Error(http, SunraErrors.RemixCanceled, $"Request '{requestId}' was canceled: it has no result."),
+            _ => Error(http, SunraErrors.RequestNotCompleted, $"Request '{requestId}' has not completed yet: follow its status_url until it is COMPLETED."),
         };
     }
 
-    private static IResult Cancel(string requestId, RequestLedger queue)
+    private static IResult Cancel(string requestId, HttpContext http, RequestLedger queue)
     {
         if (queue.Find(requestId) is not { } found)
         {
-            return UnknownRequest(requestId);
+            return UnknownRequest(http, requestId);
         }
 
         return queue.TryCancel(found)
-            ? TypedResults.Json(new CancelAnswer("CANCELLATION_REQUESTED"), SunraWireJson.Default.CancelAnswer)
-            : Error(StatusCodes.Status400BadRequest, "invalid_request_error", "already_completed", "The request has already completed and cannot be canceled.");
+            ? TypedResults.Json(new CancelAnswer("CANCELLATION_REQUESTED"), EmulatorJsonContext.Default.CancelAnswer)
+            : Error(http, SunraErrors.NotCancellable, $"Request '{requestId}' has already completed and cannot be canceled.");
     }
 
     private static IResult File(string fileName, RequestLedger queue) =>
@@ -319,14 +403,19 @@ public static class SunraEmulatorApi
         }
     }
 
-    private static JsonHttpResult<ErrorBody> UnknownRequest(string requestId) =>
-        Error(StatusCodes.Status404NotFound, "not_found_error", "request_not_found", $"Request '{requestId}' was not found.");
+    private static JsonHttpResult<SunraErrorBody> UnknownRequest(HttpContext http, string requestId) =>
+        Error(http, SunraErrors.RemixNotFound, $"Request '{requestId}' was not found.");
 
-    private static JsonHttpResult<ErrorBody> Error(int status, string type, string code, string message, JsonElement? details = null) =>
+    // The body's request_id is the call's x-request-id, as Sunra's clients report them together.
+    private static JsonHttpResult<SunraErrorBody> Error(HttpContext http, SunraError error, string message, JsonElement? details = null) =>
         TypedResults.Json(
-            new ErrorBody(new ErrorDetail(type, code, message, details), DateTimeOffset.UtcNow, null),
-            SunraWireJson.Default.ErrorBody,
-            statusCode: status);
+            error.Body(
+                message,
+                details,
+                http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow(),
+                http.Response.Headers["x-request-id"].ToString()),
+            SunraProtocolJsonContext.Default.SunraErrorBody,
+            statusCode: error.Status);
 
     // The emulator may be mounted under a prefix (the gateway's sandbox does so); its URLs include it.
     private static string BaseOf(HttpRequest request) =>
