@@ -22,3 +22,15 @@ public enum RemixState
     [JsonStringEnumMemberName("CANCELED")]
     Canceled,
 }
+
+public static class RemixStates
+{
+    /// <summary>The state as the wire says it (<c>IN_QUEUE</c>), for the shapes that carry it as text.</summary>
+    public static string WireName(this RemixState state) => state switch
+    {
+        RemixState.InQueue => "IN_QUEUE",
+        RemixState.InProgress => "IN_PROGRESS",
+        RemixState.Completed => "COMPLETED",
+        _ => "CANCELED",
+    };
+}

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using Serilog;
+using Sunra.Protocol;
 
 namespace Gateway.Sunra;
 
@@ -7,7 +8,7 @@ namespace Gateway.Sunra;
 internal sealed class SunraKeyHandler(SunraKey key) : DelegatingHandler
 {
     // Made once: a header value is never changed once set, so every call can share it.
-    private readonly AuthenticationHeaderValue _authorization = new("Key", key.Value);
+    private readonly AuthenticationHeaderValue _authorization = new(SunraAuthorization.KeyScheme, key.Value);
 
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {

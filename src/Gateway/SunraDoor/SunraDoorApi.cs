@@ -7,6 +7,7 @@ using Gateway.Sunra;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Http.Metadata;
+using Sunra.Protocol;
 using static Gateway.Problems.ProblemCatalog;
 
 namespace Gateway.SunraDoor;
@@ -33,6 +34,7 @@ public static class SunraDoorApi
     {
         // First among the writers: the default one would write problem+json for any caller that accepts JSON.
         builder.Services.Insert(0, ServiceDescriptor.Singleton<IProblemDetailsWriter, SunraErrorWriter>());
+        builder.Services.AddJsonContracts(SunraProtocolJsonContext.Default);
         builder.Services.AddJsonContracts(SunraDoorJsonContext.Default);
         builder.Services.AddOpenApiParts(openApi => openApi.AddOperationTransformer<SunraDoorOpenApi>());
         builder.Services.AddOpenApiTag(
@@ -194,7 +196,7 @@ public static class SunraDoorApi
         return TypedResults.Ok(new SunraSubmitted
         {
             RequestId = id,
-            Status = submitted.Value.Status,
+            Status = submitted.Value.Status.WireName(),
             QueuePosition = submitted.Value.QueuePosition ?? 0,
             ResponseUrl = SunraLinks.Response(http.Request, id),
             StatusUrl = SunraLinks.Status(http.Request, id),

@@ -5,27 +5,6 @@ using Gateway.Problems;
 
 namespace Gateway.SunraDoor;
 
-/// <summary>Sunra's answer to a submit, with the gateway's URLs in place of Sunra's.</summary>
-public sealed record SunraSubmitted
-{
-    public required string RequestId { get; init; }
-
-    /// <summary>A new request is <c>IN_QUEUE</c>.</summary>
-    public required RemixState Status { get; init; }
-
-    /// <summary>How many requests are ahead of it (0 is next).</summary>
-    public int? QueuePosition { get; init; }
-
-    /// <summary>GET the result here once COMPLETED.</summary>
-    public required string ResponseUrl { get; init; }
-
-    /// <summary>GET the status here.</summary>
-    public required string StatusUrl { get; init; }
-
-    /// <summary>PUT here to cancel.</summary>
-    public required string CancelUrl { get; init; }
-}
-
 /// <summary>
 /// A request's status as Sunra's clients read it. COMPLETED always carries <c>success</c>: the
 /// JavaScript client treats a COMPLETED status without a true <c>success</c> as a failure.
@@ -58,33 +37,6 @@ public sealed record SunraStatus
     public required string CancelUrl { get; init; }
 }
 
-/// <summary>Sunra's error body, which its clients read for the message, type and code of a failure.</summary>
-public sealed record SunraErrorBody
-{
-    public required SunraErrorDetail Error { get; init; }
-
-    /// <summary>When the gateway answered, ISO 8601.</summary>
-    public required string Timestamp { get; init; }
-
-    /// <summary>The gateway's id of this HTTP call, also in the <c>x-request-id</c> header.</summary>
-    public required string RequestId { get; init; }
-}
-
-public sealed record SunraErrorDetail
-{
-    /// <summary>The kind of failure, e.g. <c>invalid_request_error</c>, <c>not_found_error</c>, <c>rate_limit_error</c>.</summary>
-    public required string Type { get; init; }
-
-    /// <summary>What went wrong, e.g. <c>INVALID_REQUEST</c>, <c>REMIX_NOT_FOUND</c>, <c>PREDICTION_FAILED</c>.</summary>
-    public required string Code { get; init; }
-
-    public required string Message { get; init; }
-
-    /// <summary>The fields at fault, or the generation's error for <c>PREDICTION_FAILED</c>.</summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
-    public JsonElement? Details { get; init; }
-}
-
 /// <summary>The gateway's URLs for one request, in Sunra's layout under <c>/v1</c>, absolute as Sunra's are.</summary>
 internal static class SunraLinks
 {
@@ -99,9 +51,7 @@ internal static class SunraLinks
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(SunraSubmitted))]
 [JsonSerializable(typeof(SunraStatus))]
-[JsonSerializable(typeof(SunraErrorBody))]
 [JsonSerializable(typeof(RemixRequest))]
 [JsonSerializable(typeof(RemixResult))]
 [JsonSerializable(typeof(GenerationFailure))]

@@ -4,6 +4,7 @@ using Gateway.Hosting;
 using Gateway.Problems;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
+using Sunra.Protocol;
 
 namespace Gateway.SunraDoor;
 
@@ -50,7 +51,7 @@ internal sealed class SunraDoorOpenApi : IOpenApiOperationTransformer
             {
                 Summary = type.Title,
                 Description = type.WithRetryAfter ? "Comes with a Retry-After header." : null,
-                Value = JsonSerializer.SerializeToNode(Example(type), SunraDoorJsonContext.Default.SunraErrorBody),
+                Value = JsonSerializer.SerializeToNode(Example(type), SunraProtocolJsonContext.Default.SunraErrorBody),
             });
             described.Description = $"{described.Description}: " + string.Join("; ", problems.Select(type => $"`{type.Code}` ({type.Title})"));
             if (problems.Any(type => type.WithRetryAfter))

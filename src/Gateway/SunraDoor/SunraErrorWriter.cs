@@ -1,11 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
 using Gateway.Hosting;
 using Gateway.Problems;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using Sunra.Protocol;
 
 namespace Gateway.SunraDoor;
 
@@ -47,29 +47,12 @@ internal sealed class SunraErrorWriter(IOptions<ProblemDetailsOptions> problems,
             headers["x-ratelimit-reset"] = reset.ToString(CultureInfo.InvariantCulture);
         }
 
-        var type = (JsonTypeInfo<SunraErrorBody>)json.Value.SerializerOptions.GetTypeInfo(typeof(SunraErrorBody));
-        return new ValueTask(http.Response.WriteAsJsonAsync(body, type, "application/json", http.RequestAborted));
+        return new ValueTask(http.Response.WriteAsJsonAsync(body, SunraProtocolJsonContext.Default.SunraErrorBody, "application/json", http.RequestAborted));
     }
 
-    /// <summary>A problem in Sunra's error shape.</summary>
-    internal static SunraErrorBody Render(int status, string code, string message, JsonElement? details, DateTimeOffset now, string requestId) => new()
-    {
-        Error = new SunraErrorDetail { Type = TypeOf(status), Code = code, Message = message, Details = details },
-        Timestamp = now.ToString("O", CultureInfo.InvariantCulture),
-        RequestId = requestId,
-    };
-
-    // Sunra's error types; its documented vocabulary is short, so the rest follows its naming.
-    private static string TypeOf(int status) => status switch
-    {
-        StatusCodes.Status401Unauthorized => "authentication_error",
-        StatusCodes.Status403Forbidden => "authorization_error",
-        StatusCodes.Status404NotFound => "not_found_error",
-        StatusCodes.Status422UnprocessableEntity => "validation_error",
-        StatusCodes.Status429TooManyRequests => "rate_limit_error",
-        >= 500 => "api_error",
-        _ => "invalid_request_error",
-    };
+    /// <summary>A problem in Sunra's error shape: its code, and the type Sunra gives its status.</summary>
+    internal static SunraErrorBody Render(int status, string code, string message, JsonElement? details, DateTimeOffset now, string requestId) =>
+        new SunraError(code, status).Body(message, details, now, requestId);
 
     /// <summary>The problem type's code (<c>/problems/rate-limited</c> is <c>RATE_LIMITED</c>); the framework's own answers by their status.</summary>
     internal static string CodeOf(string? type, int status) =>
