@@ -50,6 +50,7 @@ public sealed class RedisServer : IAsyncDisposable
     /// <exception cref="InvalidOperationException"><c>redis-server</c> is not installed, or did not come up.</exception>
     public static async Task<RedisServer> StartNewAsync(CancellationToken cancellationToken)
     {
+        FullTierAttribute.Require("redis-server");
         var server = new RedisServer(
             FindBinary(),
             GatewayProcess.FreePort(),
