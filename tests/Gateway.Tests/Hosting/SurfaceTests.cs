@@ -10,9 +10,11 @@ public sealed class SurfaceTests : GatewayTest
     [Theory]
     [InlineData("/health/live")]
     [InlineData("/health/ready")]
-    public async Task Health_endpoints_answer_healthy(string path)
+    public async Task Health_endpoints_answer_healthy_without_a_key(string path)
     {
-        using var response = await Client.GetAsync(path, Cancellation);
+        using var anonymous = Gateway.CreateClientWithKey(null);
+
+        using var response = await anonymous.GetAsync(path, Cancellation);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("Healthy", await response.Content.ReadAsStringAsync(Cancellation));
