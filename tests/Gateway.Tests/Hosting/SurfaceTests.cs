@@ -4,8 +4,11 @@ using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Hosting;
 
-/// <summary>What is served besides the remix routes, in Production: health, the OpenAPI document, Swagger UI.</summary>
-public sealed class SurfaceTests : GatewayTest
+/// <summary>
+/// What is served besides the remix routes, in Production: health, the OpenAPI document, Swagger UI.
+/// The tests share one host: each reads its own answers and its own log lines.
+/// </summary>
+public sealed class SurfaceTests(GatewayHost host) : GatewayTest(host), IClassFixture<GatewayHost>
 {
     [Theory]
     [InlineData("/health/live")]
@@ -278,9 +281,11 @@ public sealed class SurfaceTests : GatewayTest
     [Fact]
     public async Task Each_request_is_logged_once_with_the_gateway_and_Sunra_request_ids()
     {
+        var before = Gateway.Logs.Events.Count;
+
         using var response = await Client.PostAsync("/remix", Http.Json(Http.Remix("v", "p")), Cancellation);
 
-        var line = Assert.Single(Gateway.Logs.Events, e => e.MessageTemplate.Text.StartsWith("HTTP ", StringComparison.Ordinal) && e.Properties["RequestPath"].ToString() == "\"/remix\"");
+        var line = Assert.Single(Gateway.Logs.Events.Skip(before), e => e.MessageTemplate.Text.StartsWith("HTTP ", StringComparison.Ordinal) && e.Properties["RequestPath"].ToString() == "\"/remix\"");
         Assert.Equal("\"POST\"", line.Properties["RequestMethod"].ToString());
         Assert.Equal("202", line.Properties["StatusCode"].ToString());
         Assert.True(line.Properties.ContainsKey("Elapsed"));
