@@ -91,6 +91,10 @@ if [[ "$failed" -ne 0 ]]; then
   awk '/^  Failed /{keep=1; lines=0} /^  (Passed|Skipped) |^Results File:/{keep=0}
        keep && lines++ < 60' "$log"
 fi
+# A fixture that fails as it is disposed fails the run without failing a test (the shared
+# redis-server that died after the last test that used it, say): repeat what it said too.
+awk '/\[Test (Assembly|Collection|Class) Cleanup Failure/{keep=1; lines=0} /\]   Finished: /{keep=0}
+     keep && lines++ < 60' "$log"
 echo "tests: ${passed} passed, ${failed} failed, $((total - executed)) skipped"
 
 if [[ "$executed" -eq 0 ]]; then
