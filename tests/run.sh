@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 source tests/apt-install.sh
 
 fast=false
-case "${1-}" in
+case "$*" in
   "") ;;
   --fast) fast=true ;;
   *) echo "usage: bash tests/run.sh [--fast]" >&2; exit 2 ;;
