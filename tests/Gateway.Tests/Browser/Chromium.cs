@@ -27,6 +27,7 @@ public sealed class Chromium : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
+        FullTierAttribute.Require("Chromium");
         if (!File.Exists(ExecutablePath))
         {
             throw new InvalidOperationException(

@@ -9,6 +9,7 @@ namespace Gateway.Tests.Browser;
 /// newcomer uses it: Authorize with the sandbox key, then "Try it out" route by route.
 /// </summary>
 [Collection(nameof(BrowserTestGroup))]
+[FullTier("Chromium and the published gateway")]
 public sealed class SwaggerUiTests(Chromium chromium) : IClassFixture<Chromium>
 {
     private const string SandboxKey = "sandbox-caller-key";

@@ -9,6 +9,7 @@ public sealed class CallerSettingsTests
     private const string GoodHash = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
 
     [Theory]
+    [FullTier("the gateway as a process")]
     [InlineData("Gateway__Clients__ops__KeySha256", "not-hex", "Gateway:Clients:ops:KeySha256 must be the SHA-256")]
     [InlineData("Gateway__Clients__ops__KeySha256", "2CF24DBA5FB0A30E26E83B2AC5B9E29E1B161E5C1FA7425E73043362938B9824", "Gateway:Clients:ops:KeySha256 must be the SHA-256")]
     [InlineData("Gateway__Clients__ops__SubmitsPerMinute", "0", "Gateway:Clients:ops:SubmitsPerMinute must be at least 1")]

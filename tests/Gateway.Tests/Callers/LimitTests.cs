@@ -8,6 +8,7 @@ namespace Gateway.Tests.Callers;
 public sealed class InMemoryLimitTests() : LimitTests([]);
 
 /// <summary>Limits kept in Redis, shared by every replica.</summary>
+[FullTier("redis-server")]
 public sealed class RedisLimitTests(SharedRedis redis) : LimitTests(redis.GatewaySettings());
 
 /// <summary>

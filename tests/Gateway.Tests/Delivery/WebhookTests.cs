@@ -11,6 +11,7 @@ namespace Gateway.Tests.Delivery;
 public sealed class InMemoryWebhookTests() : WebhookTests([]);
 
 /// <summary>Webhooks in Redis.</summary>
+[FullTier("redis-server")]
 public sealed class RedisWebhookTests(SharedRedis redis) : WebhookTests(redis.GatewaySettings());
 
 /// <summary>

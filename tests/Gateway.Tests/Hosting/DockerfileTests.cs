@@ -80,6 +80,7 @@ public sealed partial class DockerfileTests
     }
 
     [Fact]
+    [FullTier("the published gateway")]
     public async Task The_entrypoint_runs_the_Gateway_dll_that_dotnet_publish_produces()
     {
         var entrypoint = Assert.Single(Image.Final, i => i.Keyword == "ENTRYPOINT");
@@ -173,6 +174,7 @@ public sealed partial class DockerfileTests
     }
 
     [Fact]
+    [FullTier("the published gateway")]
     public async Task The_sandbox_profiles_emulator_runs_a_dll_the_publish_output_has()
     {
         var emulator = Assert.Single(ComposeServices(), s => s.Name == "emulator");

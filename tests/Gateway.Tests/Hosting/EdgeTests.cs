@@ -3,7 +3,8 @@ using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Hosting;
 
-public sealed class EdgeTests : GatewayTest
+/// <summary>What every answer carries, and CORS by default. The tests share one host.</summary>
+public sealed class EdgeTests(GatewayHost host) : GatewayTest(host), IClassFixture<GatewayHost>
 {
     [Theory]
     [InlineData("POST", "/remix", true)]
@@ -40,12 +41,15 @@ public sealed class EdgeTests : GatewayTest
     }
 }
 
-/// <summary>With an allow-list, listed origins (and only those) may call from a browser.</summary>
-public sealed class CorsAllowListTests() : GatewayTest(settings: new Dictionary<string, string?>
+/// <summary>With an allow-list, listed origins (and only those) may call from a browser. The tests share one host.</summary>
+public sealed class CorsAllowListTests(CorsAllowListTests.Host host) : GatewayTest(host), IClassFixture<CorsAllowListTests.Host>
 {
-    ["Gateway:CorsAllowedOrigins:0"] = "https://tools.intranet.example",
-})
-{
+    /// <summary>The gateway with one allowed origin.</summary>
+    public sealed class Host() : GatewayHost(settings: new Dictionary<string, string?>
+    {
+        ["Gateway:CorsAllowedOrigins:0"] = "https://tools.intranet.example",
+    });
+
     [Theory]
     [InlineData("https://tools.intranet.example", true)]
     [InlineData("https://evil.example", false)]

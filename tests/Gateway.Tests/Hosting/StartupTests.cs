@@ -5,6 +5,7 @@ using Gateway.Tests.Infrastructure;
 namespace Gateway.Tests.Hosting;
 
 /// <summary>The real process, as a newcomer or a container starts it.</summary>
+[FullTier("the gateway as a process")]
 public sealed class StartupTests
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;

@@ -5,15 +5,20 @@ using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Hosting;
 
-/// <summary>What is served besides the remix routes, in Production: health, the OpenAPI document, Swagger UI.</summary>
-public sealed class SurfaceTests : GatewayTest
+/// <summary>
+/// What is served besides the remix routes, in Production: health, the OpenAPI document, Swagger UI.
+/// The tests share one host: each reads its own answers and its own log lines.
+/// </summary>
+public sealed class SurfaceTests(GatewayHost host) : GatewayTest(host), IClassFixture<GatewayHost>
 {
     [Theory]
     [InlineData("/health/live")]
     [InlineData("/health/ready")]
-    public async Task Health_endpoints_answer_healthy(string path)
+    public async Task Health_endpoints_answer_healthy_without_a_key(string path)
     {
-        using var response = await Client.GetAsync(path, Cancellation);
+        using var anonymous = Gateway.CreateClientWithKey(null);
+
+        using var response = await anonymous.GetAsync(path, Cancellation);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("Healthy", await response.Content.ReadAsStringAsync(Cancellation));
@@ -290,9 +295,11 @@ public sealed class SurfaceTests : GatewayTest
     [Fact]
     public async Task Each_request_is_logged_once_with_the_gateway_and_Sunra_request_ids()
     {
+        var before = Gateway.Logs.Events.Count;
+
         using var response = await Client.PostAsync("/remix", Http.Json(Http.Remix("v", "p")), Cancellation);
 
-        var line = Assert.Single(Gateway.Logs.Events, e => e.MessageTemplate.Text.StartsWith("HTTP ", StringComparison.Ordinal) && e.Properties["RequestPath"].ToString() == "\"/remix\"");
+        var line = Assert.Single(Gateway.Logs.Events.Skip(before), e => e.MessageTemplate.Text.StartsWith("HTTP ", StringComparison.Ordinal) && e.Properties["RequestPath"].ToString() == "\"/remix\"");
         Assert.Equal("\"POST\"", line.Properties["RequestMethod"].ToString());
         Assert.Equal("202", line.Properties["StatusCode"].ToString());
         Assert.True(line.Properties.ContainsKey("Elapsed"));

@@ -3,8 +3,11 @@ using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Hosting;
 
-/// <summary>The W3C trace context a submit carries to Sunra; the traced and sampled case runs against the published gateway (OperationsTests).</summary>
-public sealed class TraceContextTests : GatewayTest
+/// <summary>
+/// The W3C trace context a submit carries to Sunra; the traced and sampled case runs against the
+/// published gateway (OperationsTests). The tests share one host: each reads only the calls it made.
+/// </summary>
+public sealed class TraceContextTests(GatewayHost host) : GatewayTest(host), IClassFixture<GatewayHost>
 {
     private const string CallerTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
 

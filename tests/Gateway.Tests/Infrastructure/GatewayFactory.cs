@@ -78,14 +78,18 @@ public sealed class GatewayFactory(EmulatorServer sunra, IReadOnlyDictionary<str
     }
 }
 
-/// <summary>One emulator and one gateway in front of it, made fresh for each test.</summary>
+/// <summary>
+/// A test against one emulator and one gateway: a host made fresh for each test, or the class's
+/// shared <see cref="GatewayHost"/> when its tests do not disturb each other. Each test gets a client
+/// of its own, as the caller "orders".
+/// </summary>
 public abstract class GatewayTest : IAsyncLifetime
 {
-    private readonly Action<EmulatorOptions>? _emulator;
-    private readonly TimeProvider? _clock;
-    private readonly IReadOnlyDictionary<string, string?>? _settings;
-    private readonly TimeProvider? _gatewayClock;
+    private readonly GatewayHost _host;
+    private readonly bool _hostPerTest;
+    private int _callsBefore;
 
+    /// <summary>A host of its own for each test.</summary>
     /// <param name="emulator">Changes to the emulator's options.</param>
     /// <param name="clock">The emulator's clock.</param>
     /// <param name="settings">The gateway's settings, on top of the factory's.</param>
@@ -96,17 +100,21 @@ public abstract class GatewayTest : IAsyncLifetime
         IReadOnlyDictionary<string, string?>? settings = null,
         TimeProvider? gatewayClock = null)
     {
-        _emulator = emulator;
-        _clock = clock;
-        _settings = settings;
-        _gatewayClock = gatewayClock;
+        _host = new GatewayHost(emulator, clock, settings, gatewayClock);
+        _hostPerTest = true;
     }
 
-    protected EmulatorServer Sunra { get; private set; } = null!;
+    /// <summary>The host the tests of the class share: their class fixture.</summary>
+    protected GatewayTest(GatewayHost shared) => _host = shared;
 
-    protected GatewayFactory Gateway { get; private set; } = null!;
+    protected EmulatorServer Sunra => _host.Sunra;
+
+    protected GatewayFactory Gateway => _host.Gateway;
 
     protected HttpClient Client { get; private set; } = null!;
+
+    /// <summary>The calls Sunra received since this test began: in a shared host, this test's own.</summary>
+    protected IReadOnlyList<RecordedCall> SunraCalls => [.. Sunra.Calls.All.Skip(_callsBefore)];
 
     protected static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
@@ -116,22 +124,28 @@ public abstract class GatewayTest : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        Sunra = await EmulatorServer.StartAsync(
-            options =>
-            {
-                options.ApiKey = GatewayFactory.SunraKey;
-                _emulator?.Invoke(options);
-            },
-            _clock);
-        Gateway = new GatewayFactory(Sunra, _settings, _gatewayClock);
+        if (_hostPerTest)
+        {
+            await _host.InitializeAsync();
+        }
+        else
+        {
+            // A fault that a failed test left unused must not fail the next test in its place.
+            Sunra.Script.Clear();
+        }
+
+        _callsBefore = Sunra.Calls.Count;
         Client = Gateway.CreateClientWithKey(GatewayFactory.OrdersKey);
     }
 
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        await Gateway.DisposeAsync();
-        await Sunra.DisposeAsync();
+        if (_hostPerTest)
+        {
+            await _host.DisposeAsync();
+        }
+
         GC.SuppressFinalize(this);
     }
 }

@@ -91,6 +91,7 @@ public sealed class GatewayProcess : IAsyncDisposable
         IReadOnlyDictionary<string, string?> environment,
         int? port = null)
     {
+        FullTierAttribute.Require("the gateway as a process");
         var listenPort = port ?? FreePort();
         var start = new ProcessStartInfo("dotnet")
         {

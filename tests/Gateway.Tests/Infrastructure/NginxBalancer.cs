@@ -75,6 +75,7 @@ public sealed class NginxBalancer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(upstreams);
         ArgumentOutOfRangeException.ThrowIfZero(upstreams.Count);
+        FullTierAttribute.Require("nginx");
 
         var binary = FindBinary();
         var directory = Directory.CreateTempSubdirectory("gateway-tests-nginx-").FullName;

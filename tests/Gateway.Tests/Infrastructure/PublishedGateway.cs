@@ -20,6 +20,7 @@ public static class PublishedGateway
     /// <exception cref="InvalidOperationException"><c>dotnet publish</c> failed; the message has its output.</exception>
     public static async Task<string> PathAsync(CancellationToken cancellationToken)
     {
+        FullTierAttribute.Require("the published gateway");
         var root = RepositoryRoot;
         var output = Path.Combine(root, "artifacts", "publish", "Gateway");
         var gateway = Path.Combine(output, "Gateway.dll");

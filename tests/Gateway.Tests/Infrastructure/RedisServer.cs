@@ -46,10 +46,30 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// How the server ended, with everything it wrote, when it died on its own: it was started, not
+    /// stopped, and is no longer running. Null while it runs, and after <see cref="StopAsync"/>.
+    /// </summary>
+    public string? Death
+    {
+        get
+        {
+            if (_process is not { HasExited: true } process)
+            {
+                return null;
+            }
+
+            // The parameterless overload also waits for the redirected output to be read to its end.
+            process.WaitForExit();
+            return $"redis-server on port {Port} exited with code {process.ExitCode}. It wrote:\n{Output}";
+        }
+    }
+
     /// <summary>Starts a server on a free port and waits until it answers PING.</summary>
     /// <exception cref="InvalidOperationException"><c>redis-server</c> is not installed, or did not come up.</exception>
     public static async Task<RedisServer> StartNewAsync(CancellationToken cancellationToken)
     {
+        FullTierAttribute.Require("redis-server");
         var server = new RedisServer(
             FindBinary(),
             GatewayProcess.FreePort(),
@@ -121,19 +141,21 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>Kills the server (SIGKILL, no goodbye to its clients) and waits until it has exited.</summary>
     public async Task StopAsync()
     {
-        if (_process is null)
+        var process = _process;
+        if (process is null)
         {
             return;
         }
 
-        if (!_process.HasExited)
+        // Forgotten first: a server being stopped has not died.
+        _process = null;
+        if (!process.HasExited)
         {
-            _process.Kill(entireProcessTree: true);
+            process.Kill(entireProcessTree: true);
         }
 
-        await _process.WaitForExitAsync();
-        _process.Dispose();
-        _process = null;
+        await process.WaitForExitAsync();
+        process.Dispose();
     }
 
     public async ValueTask DisposeAsync()

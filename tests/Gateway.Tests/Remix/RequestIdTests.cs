@@ -2,7 +2,8 @@ using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Remix;
 
-public sealed class RequestIdTests : GatewayTest
+/// <summary>The request id on the routes: hostile ones never reach Sunra. The tests share one host: each counts only the calls Sunra got from it.</summary>
+public sealed class RequestIdTests(GatewayHost host) : GatewayTest(host), IClassFixture<GatewayHost>
 {
     public static TheoryData<string, string> HostileIds()
     {
@@ -35,7 +36,7 @@ public sealed class RequestIdTests : GatewayTest
         Assert.NotEqual(401, (int)response.StatusCode);
         Assert.NotEqual(403, (int)response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(0, Sunra.Calls.Count);
+        Assert.Empty(SunraCalls);
     }
 
     [Fact]
@@ -56,6 +57,6 @@ public sealed class RequestIdTests : GatewayTest
         using var response = await Client.GetAsync($"/remix/{id}/status", Cancellation);
 
         await response.AssertProblemAsync(404, "/problems/remix-not-found");
-        Assert.Equal($"/v1/queue/requests/{id}/status?logs=0", Assert.Single(Sunra.Calls.All).PathAndQuery);
+        Assert.Equal($"/v1/queue/requests/{id}/status?logs=0", Assert.Single(SunraCalls).PathAndQuery);
     }
 }

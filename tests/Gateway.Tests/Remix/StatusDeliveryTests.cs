@@ -10,6 +10,7 @@ namespace Gateway.Tests.Remix;
 public sealed class InMemoryStatusDeliveryTests() : StatusDeliveryTests([]);
 
 /// <summary>Status delivery with the kept statuses in Redis.</summary>
+[FullTier("redis-server")]
 public sealed class RedisStatusDeliveryTests(SharedRedis redis) : StatusDeliveryTests(redis.GatewaySettings());
 
 /// <summary>

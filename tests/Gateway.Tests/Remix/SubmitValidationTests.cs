@@ -5,7 +5,8 @@ using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Remix;
 
-public sealed class SubmitValidationTests : GatewayTest
+/// <summary>What a submit must be, and what reaches Sunra of it. The tests share one host: each counts only the calls Sunra got from it.</summary>
+public sealed class SubmitValidationTests(GatewayHost host) : GatewayTest(host), IClassFixture<GatewayHost>
 {
     private const string Emoji = "\U0001F3AC"; // 🎬: one code point, two UTF-16 units, four UTF-8 bytes
 
@@ -35,7 +36,7 @@ public sealed class SubmitValidationTests : GatewayTest
         using var response = await Client.PostAsync("/remix", Http.Json(Http.Remix("video_abc", prompt)), Cancellation);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var call = Assert.Single(Sunra.Calls.All);
+        var call = Assert.Single(SunraCalls);
         var body = JsonDocument.Parse(call.Body).RootElement;
         Assert.Equal(prompt, body.GetProperty("prompt").GetString());
         Assert.Equal("video_abc", body.GetProperty("video_id").GetString());
@@ -54,7 +55,7 @@ public sealed class SubmitValidationTests : GatewayTest
         var problem = await response.AssertProblemAsync(400, "/problems/invalid-request");
         var message = Assert.Single(problem.ErrorsFor("prompt"));
         Assert.Contains($"it has {codePoints}", message, StringComparison.Ordinal);
-        Assert.Equal(0, Sunra.Calls.Count);
+        Assert.Empty(SunraCalls);
     }
 
     [Fact]
@@ -65,7 +66,7 @@ public sealed class SubmitValidationTests : GatewayTest
         using var response = await Client.PostAsync("/remix", Http.Json(Http.Remix("video_abc", prompt)), Cancellation);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var sent = JsonDocument.Parse(Assert.Single(Sunra.Calls.All).Body).RootElement.GetProperty("prompt").GetString();
+        var sent = JsonDocument.Parse(Assert.Single(SunraCalls).Body).RootElement.GetProperty("prompt").GetString();
         Assert.Equal(prompt, sent);
     }
 
@@ -101,7 +102,7 @@ public sealed class SubmitValidationTests : GatewayTest
         var problem = await response.AssertProblemAsync(400, "/problems/invalid-request");
         Assert.NotEmpty(problem.ErrorsFor(field));
         Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("detail").GetString()));
-        Assert.Equal(0, Sunra.Calls.Count);
+        Assert.Empty(SunraCalls);
     }
 
     [Fact]
@@ -112,7 +113,7 @@ public sealed class SubmitValidationTests : GatewayTest
         using var response = await Client.PostAsync("/remix", Http.Json(body), Cancellation);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var call = Assert.Single(Sunra.Calls.All);
+        var call = Assert.Single(SunraCalls);
         Assert.Equal("""{"video_id":"v","prompt":"p"}""", call.BodyText);
         Assert.Equal("/v1/queue/openai/sora-2/video-to-video", call.PathAndQuery);
     }
@@ -138,7 +139,7 @@ public sealed class SubmitValidationTests : GatewayTest
 
         var problem = await response.AssertProblemAsync(400);
         Assert.Equal(["prompt is not valid UTF-8 text."], problem.ErrorsFor("prompt"));
-        Assert.Equal(0, Sunra.Calls.Count);
+        Assert.Empty(SunraCalls);
     }
 
     [Fact]
@@ -150,7 +151,7 @@ public sealed class SubmitValidationTests : GatewayTest
 
         var problem = await response.AssertProblemAsync(400, "/problems/invalid-request");
         Assert.Contains("nested too deeply", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.Equal(0, Sunra.Calls.Count);
+        Assert.Empty(SunraCalls);
     }
 
     [Theory]
@@ -174,7 +175,7 @@ public sealed class SubmitValidationTests : GatewayTest
 
         var problem = await response.AssertProblemAsync(415, "/problems/unsupported-media-type");
         Assert.Contains("UTF-8", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.Equal(0, Sunra.Calls.Count);
+        Assert.Empty(SunraCalls);
     }
 
     [Fact]
@@ -184,7 +185,7 @@ public sealed class SubmitValidationTests : GatewayTest
 
         var problem = await response.AssertProblemAsync(400);
         Assert.NotEmpty(problem.ErrorsFor("body"));
-        Assert.Equal(0, Sunra.Calls.Count);
+        Assert.Empty(SunraCalls);
     }
 
     [Fact]
@@ -194,7 +195,7 @@ public sealed class SubmitValidationTests : GatewayTest
 
         var problem = await response.AssertProblemAsync(415, "/problems/unsupported-media-type");
         Assert.Contains("application/json", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.Equal(0, Sunra.Calls.Count);
+        Assert.Empty(SunraCalls);
     }
 
     private async Task<HttpResponseMessage> PostAsUtf8Async(string contentType)

@@ -10,6 +10,7 @@ namespace Gateway.Tests.Replicas;
 /// Two published gateways share one Redis behind nginx, all real processes on loopback: together they
 /// behave as one gateway, buy no remix twice and forget none.
 /// </summary>
+[FullTier("redis-server, nginx and the published gateway")]
 public sealed class MultiReplicaTests : IAsyncLifetime
 {
     private ReplicaSet _set = null!;

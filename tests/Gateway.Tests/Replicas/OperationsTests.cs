@@ -10,6 +10,7 @@ namespace Gateway.Tests.Replicas;
 /// The published gateway as the container runs it: its key from a mounted secret file, behind a
 /// trusted proxy, scraped at /metrics, logging JSON, traced through to Sunra, stopped with SIGTERM.
 /// </summary>
+[FullTier("the published gateway")]
 public sealed class OperationsTests : IAsyncLifetime
 {
     private const string TraceId = "4bf92f3577b34da6a3ce929d0e0e4736";

@@ -7,6 +7,7 @@ using Sunra.Emulator;
 namespace Gateway.Tests.Replicas;
 
 /// <summary>SIGTERM, as a container runtime sends it: finish what is in flight, take nothing new, exit 0.</summary>
+[FullTier("the published gateway")]
 public sealed class ShutdownTests : IAsyncLifetime
 {
     private EmulatorServer _sunra = null!;

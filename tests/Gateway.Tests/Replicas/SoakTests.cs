@@ -13,6 +13,7 @@ namespace Gateway.Tests.Replicas;
 /// injects upstream faults and one replica is killed and restarted. It prints its figures, and holds
 /// the gateway to the three that must be zero: duplicates, lost request ids, 500 answers.
 /// </summary>
+[FullTier("redis-server, nginx and the published gateway")]
 public sealed class SoakTests : IAsyncLifetime
 {
     private const int Callers = 4;

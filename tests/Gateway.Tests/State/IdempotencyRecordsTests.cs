@@ -10,6 +10,7 @@ namespace Gateway.Tests.State;
 public sealed class InMemoryIdempotencyRecordsTests() : IdempotencyRecordsTests(clock => new InMemoryStateStore(clock));
 
 /// <summary>Claims in Redis.</summary>
+[FullTier("redis-server")]
 public sealed class RedisIdempotencyRecordsTests(SharedRedis redis) : IdempotencyRecordsTests(_ => new RedisStateStore(
     ConnectionMultiplexer.Connect(redis.ConnectionString),
     Options.Create(new StateOptions { KeyPrefix = SharedRedis.NewPrefix() })));

@@ -9,6 +9,7 @@ namespace Gateway.Tests.State;
 public sealed class InMemoryIdempotencyTests() : IdempotencyTests([]);
 
 /// <summary>Idempotency records in Redis.</summary>
+[FullTier("redis-server")]
 public sealed class RedisIdempotencyTests(SharedRedis redis) : IdempotencyTests(redis.GatewaySettings());
 
 /// <summary>

@@ -8,6 +8,7 @@ namespace Gateway.Tests.State;
 /// Redis goes away under a running gateway, and comes back: the gateway answers clean 503s
 /// meanwhile, never calls Sunra for a submit it cannot record, and heals by itself.
 /// </summary>
+[FullTier("a redis-server of its own")]
 public sealed class RedisOutageTests : IAsyncLifetime
 {
     private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(30);

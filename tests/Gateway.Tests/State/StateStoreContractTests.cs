@@ -9,6 +9,7 @@ namespace Gateway.Tests.State;
 public sealed class InMemoryStateStoreTests() : StateStoreContractTests(new InMemoryStateStore(TimeProvider.System));
 
 /// <summary>The store the replicas share, on a real redis-server.</summary>
+[FullTier("redis-server")]
 public sealed class RedisStateStoreTests(SharedRedis redis) : StateStoreContractTests(Connect(redis.ConnectionString, SharedRedis.NewPrefix()))
 {
     [Fact]

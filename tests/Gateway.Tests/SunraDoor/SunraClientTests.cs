@@ -11,6 +11,7 @@ namespace Gateway.Tests.SunraDoor;
 /// the emulator) but for the host and the key: the model card's curl example with the real curl, and
 /// the JavaScript client's queue flow in Node (tests/sunra-js, on the libraries that client is built on).
 /// </summary>
+[FullTier("curl, Node and the published gateway")]
 public sealed class SunraClientTests : IAsyncLifetime
 {
     // The model card's example, word for word but for the host (the gateway's) and the key (the caller's).

@@ -6,9 +6,13 @@ namespace Gateway.Tests.SunraDoor;
 /// <summary>
 /// Sunra's client proxy protocol at <c>/api/sunra/proxy</c>: a target that is one of Sunra's queue URLs
 /// for this endpoint is served as the same call on <c>/v1</c>; any other is refused, and nothing is sent.
+/// The tests share one host: each counts only the calls Sunra got from it.
 /// </summary>
-public sealed class SunraProxyTests() : GatewayTest(emulator: options => options.QueueTime = options.RunTime = TimeSpan.FromMilliseconds(200))
+public sealed class SunraProxyTests(SunraProxyTests.Host host) : GatewayTest(host), IClassFixture<SunraProxyTests.Host>
 {
+    /// <summary>An emulator that finishes a remix in 0.4 s.</summary>
+    public sealed class Host() : GatewayHost(emulator: options => options.QueueTime = options.RunTime = TimeSpan.FromMilliseconds(200));
+
     private const string Submit = SunraWire.SunraQueue + "openai/sora-2/video-to-video";
 
     private static readonly string Body = Http.Remix("video_123", "The same scene at dusk");
@@ -42,8 +46,8 @@ public sealed class SunraProxyTests() : GatewayTest(emulator: options => options
         using var cancel = await Orders.SendAsync(SunraWire.Proxied("PUT", $"{SunraWire.SunraQueue}requests/{id}/cancel", "{}"), Cancellation);
         await cancel.AssertSunraErrorAsync(409, "NOT_CANCELLABLE");
 
-        Assert.All(Sunra.Calls.All, call => Assert.Equal($"Key {GatewayFactory.SunraKey}", call.Authorization));
-        Assert.DoesNotContain(Sunra.Calls.All, call => call.BodyText.Contains(GatewayFactory.OrdersKey, StringComparison.Ordinal));
+        Assert.All(SunraCalls, call => Assert.Equal($"Key {GatewayFactory.SunraKey}", call.Authorization));
+        Assert.DoesNotContain(SunraCalls, call => call.BodyText.Contains(GatewayFactory.OrdersKey, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -91,7 +95,7 @@ public sealed class SunraProxyTests() : GatewayTest(emulator: options => options
         using var response = await Orders.SendAsync(SunraWire.Proxied(method, target, method == "GET" ? null : Body), Cancellation);
 
         await response.AssertSunraErrorAsync(400, "PROXY_TARGET_REFUSED");
-        Assert.Equal(0, Sunra.Calls.Count);
+        Assert.Empty(SunraCalls);
     }
 
     [Theory]
@@ -102,7 +106,7 @@ public sealed class SunraProxyTests() : GatewayTest(emulator: options => options
         using var response = await Orders.SendAsync(SunraWire.Proxied("POST", target, Body), Cancellation);
 
         await response.AssertSunraErrorAsync(404, "ENDPOINT_NOT_FOUND");
-        Assert.Equal(0, Sunra.Calls.Count);
+        Assert.Empty(SunraCalls);
     }
 
     [Fact]
@@ -117,7 +121,7 @@ public sealed class SunraProxyTests() : GatewayTest(emulator: options => options
 
         await withoutTarget.AssertSunraErrorAsync(400, "PROXY_TARGET_REFUSED");
         await withTwo.AssertSunraErrorAsync(400, "PROXY_TARGET_REFUSED");
-        Assert.Equal(0, Sunra.Calls.Count);
+        Assert.Empty(SunraCalls);
     }
 
     [Fact]
@@ -130,7 +134,7 @@ public sealed class SunraProxyTests() : GatewayTest(emulator: options => options
 
         await refused.AssertSunraErrorAsync(401, "UNAUTHENTICATED");
         await good.AssertSunraErrorAsync(401, "UNAUTHENTICATED");
-        Assert.Equal(0, Sunra.Calls.Count);
+        Assert.Empty(SunraCalls);
     }
 
     [Fact]
@@ -142,7 +146,7 @@ public sealed class SunraProxyTests() : GatewayTest(emulator: options => options
         using var response = await billing.SendAsync(SunraWire.Proxied("GET", $"{SunraWire.SunraQueue}requests/pd_orders_1/status"), Cancellation);
 
         await response.AssertSunraErrorAsync(404, "REMIX_NOT_FOUND");
-        Assert.Equal(0, Sunra.Calls.Count);
+        Assert.Empty(SunraCalls);
     }
 
     [Fact]
@@ -152,6 +156,6 @@ public sealed class SunraProxyTests() : GatewayTest(emulator: options => options
 
         var error = await response.AssertSunraErrorAsync(400, "INVALID_REQUEST");
         Assert.True(error.GetProperty("details").TryGetProperty("video_id", out _));
-        Assert.Equal(0, Sunra.Calls.Count);
+        Assert.Empty(SunraCalls);
     }
 }
