@@ -174,9 +174,11 @@ public sealed class DocumentedProblemTests(DocumentedProblemTests.Document docum
             return [await stage.SendAsync(Submit(door, Remix()), idempotencyKey: key)];
         }),
 
-        // One replica claims the key, then its link to Redis stalls before it marks the submit as sent.
-        // Its lease runs out meanwhile, so another replica takes the key over and buys the remix; when
-        // the first one's link comes back, the key is no longer its own and it submits nothing.
+        // One replica claims the key, then its link to Redis stalls at its next command (the daily quota,
+        // taken between the claim and marking the submit as sent). Its lease runs out meanwhile (the
+        // replicas' clock moves past Sunra:TimeoutSeconds and the time for records), so the other replica
+        // takes the key over and buys the remix; when the first one's link comes back, the key is no
+        // longer its own and it submits nothing.
         [ProblemCatalog.IdempotencyKeyInUse] = new(new() { TwoReplicasOnRedis = true }, AllDoors, async (stage, door) =>
         {
             var key = $"taken-over-{door}";
