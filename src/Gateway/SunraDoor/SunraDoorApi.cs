@@ -204,8 +204,12 @@ public static class SunraDoorApi
         });
     }
 
+    // Routing passes over the submit for a body that is not JSON, and this route takes the call: for
+    // the endpoint the gateway fronts, the answer is the submit's own 415.
     internal static ProblemHttpResult UnknownEndpoint([FromRoute(Name = "endpoint_id")] string endpointId, HttpContext http) =>
-        ProblemCatalog.UnknownEndpoint(EndpointId, endpointId).ToResult(http);
+        (string.Equals(endpointId, EndpointId, StringComparison.OrdinalIgnoreCase)
+            ? ProblemCatalog.UnsupportedMediaType.AsProblem()
+            : ProblemCatalog.UnknownEndpoint(EndpointId, endpointId)).ToResult(http);
 
     internal static async Task<Results<Ok<SunraStatus>, ProblemHttpResult>> GetStatus(
         [FromRoute(Name = "request_id"), RequestId] string requestId, RemixStatuses statuses, HttpContext http, [Description(LogsDescription)] string? logs = null)

@@ -142,55 +142,6 @@ public sealed class SurfaceTests(GatewayHost host) : GatewayTest(host), IClassFi
     }
 
     [Fact]
-    public async Task The_documented_problem_examples_are_the_answers_the_gateway_gives()
-    {
-        var paths = (await DocumentAsync()).GetProperty("paths");
-        using var anonymous = Gateway.CreateClientWithKey(null);
-        await OwnAsync("pd_refused_credentials");
-        await OwnAsync("pd_not_cancellable");
-        var canceled = (await Client.SubmitAsync()).GetProperty("request_id").GetString()!;
-        using var cancel = await Client.PostAsync($"/remix/{canceled}/cancel", null, Cancellation);
-        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
-
-        var answers = new List<(string Path, string Method, HttpResponseMessage Answer)>
-        {
-            ("/remix", "post", await Client.PostAsync("/remix", Http.Json("{}"), Cancellation)),
-            ("/remix", "post", await anonymous.PostAsync("/remix", Http.Json(Http.Remix("v", "p")), Cancellation)),
-            ("/remix", "post", await Client.PostAsync("/remix", new StringContent("v p"), Cancellation)),
-            ("/remix/{request_id}/status", "get", await Client.GetAsync("/remix/a.b/status", Cancellation)),
-            ("/remix/{request_id}/status", "get", await Client.GetAsync("/remix/pd_nobody/status", Cancellation)),
-            ("/remix/{request_id}", "get", await Client.GetAsync($"/remix/{canceled}", Cancellation)),
-        };
-        Sunra.Script.Enqueue(global::Sunra.Emulator.SunraOperation.Submit, new global::Sunra.Emulator.Fault(422, """{"detail":"video_id: no such video"}"""));
-        answers.Add(("/remix", "post", await Client.PostAsync("/remix", Http.Json(Http.Remix("v", "p")), Cancellation)));
-        Sunra.Script.Enqueue(global::Sunra.Emulator.SunraOperation.Status, new global::Sunra.Emulator.Fault(401, "{}"));
-        answers.Add(("/remix/{request_id}/status", "get", await Client.GetAsync("/remix/pd_refused_credentials/status", Cancellation)));
-        Sunra.Script.Enqueue(global::Sunra.Emulator.SunraOperation.Cancel, new global::Sunra.Emulator.Fault(400, """{"detail":"already completed"}"""));
-        answers.Add(("/remix/{request_id}/cancel", "post", await Client.PostAsync("/remix/pd_not_cancellable/cancel", null, Cancellation)));
-
-        var types = new List<string>();
-        foreach (var (path, method, answer) in answers)
-        {
-            using (answer)
-            {
-                var problem = await answer.ReadJsonAsync();
-                var type = problem.GetProperty("type").GetString()!;
-                var status = ((int)answer.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                var documented = ExamplesOf(paths.GetProperty(path).GetProperty(method).GetProperty("responses").GetProperty(status), "application/problem+json");
-                var example = Assert.Single(documented, e => e.GetProperty("type").GetString() == type);
-                Assert.Equal(problem.GetProperty("title").GetString(), example.GetProperty("title").GetString());
-                Assert.Equal(Names(problem), Names(example));
-                types.Add(type);
-            }
-        }
-
-        Assert.Equal(
-            ["/problems/invalid-request", "/problems/invalid-request", "/problems/not-cancellable", "/problems/remix-canceled", "/problems/remix-not-found",
-             "/problems/unauthenticated", "/problems/unsupported-media-type", "/problems/upstream-credentials", "/problems/upstream-rejected-input"],
-            types.Order());
-    }
-
-    [Fact]
     public async Task The_OpenAPI_document_lists_every_route_of_the_lifecycle()
     {
         var paths = (await DocumentAsync()).GetProperty("paths");
