@@ -34,15 +34,30 @@ public static class CallerPolicies
         return services;
     }
 
-    /// <summary>The answer to a refused request: the store was away, or the caller ran into a limit (with the wait and the limit the lease names).</summary>
-    private static Problem Rejection(RateLimitLease lease) =>
-        lease.TryGetMetadata(SharedWindowLimiter.StoreUnavailable, out var storeUnavailable) && storeUnavailable
-            ? StateStoreUnavailableHandler.Problem
-            : ProblemCatalog.RateLimited.AsProblem() with
+    /// <summary>
+    /// How long a caller with as many event streams open as it may is told to wait: a stream frees
+    /// its place only when it ends, which no window says, so the caller is asked to come back soon.
+    /// </summary>
+    private static readonly TimeSpan OpenStreamsRetryAfter = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The answer to a refused request: the store was away, the caller ran into a window (with the wait
+    /// and the limit the lease names), or it has as many event streams open as it may.
+    /// </summary>
+    private static Problem Rejection(RateLimitLease lease)
+    {
+        if (lease.TryGetMetadata(SharedWindowLimiter.StoreUnavailable, out var storeUnavailable) && storeUnavailable)
+        {
+            return StateStoreUnavailableHandler.Problem;
+        }
+
+        return lease.TryGetMetadata(MetadataName.RetryAfter, out var wait)
+            ? ProblemCatalog.RateLimited.AsProblem() with { RetryAfter = wait, Limit = lease.TryGetMetadata(SharedWindowLimiter.Limit, out var limit) ? limit : null }
+            : ProblemCatalog.RateLimited.With("This caller has as many event streams open as it may (ConcurrentStreams). Close one, or try again after the Retry-After delay.") with
             {
-                RetryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : null,
-                Limit = lease.TryGetMetadata(SharedWindowLimiter.Limit, out var limit) ? limit : null,
+                RetryAfter = OpenStreamsRetryAfter,
             };
+    }
 
     // The routes that use these policies require an authenticated caller, so the name is known here.
     private static RateLimitPartition<string> PerMinute(HttpContext http, string policy, Func<Caller, int> limit) =>
