@@ -13,8 +13,20 @@ namespace Gateway.Tests.Infrastructure;
 /// </remarks>
 internal static class KnownDocumentDefects
 {
+    private static readonly string[] SunraDoor = ["SunraSubmit", "SunraStatus", "SunraStatusStream", "SunraResult", "SunraCancel", "SunraProxy"];
+
     public static readonly KnownDocumentDefect[] All =
     [
+        new("sunra-error-details-null", SeenIn.Answers, SunraDoor, null, "/error/details",
+            "SunraErrorDetail.details is oneOf [null, {}]: null matches both branches, so every Sunra error without details (401, 404, 409, 410, 422, 429, ...) fails its own schema."),
+        new("proxy-statuses", SeenIn.Answers, ["SunraProxy"], null, "status",
+            "The client proxy documents only 400 and 404, but answers whatever its /v1 call answers: 200, 401, 409, 429 (and 410, 413, 415, 422, 502, 503, 504); it also declares no X-Sunra-Target-Url header and no body."),
+        new("idempotency-key-schema", SeenIn.Answers, ["SubmitRemix", "SunraSubmit"], [400], "parameter Idempotency-Key",
+            "Idempotency-Key is documented as any string; the gateway takes 1 to 255 visible ASCII characters (minLength, maxLength and pattern are missing)."),
+        new("sunra-logs-schema", SeenIn.Answers, ["SunraSubmit", "SunraStatus", "SunraStatusStream"], [400], "parameter logs",
+            "logs on /v1 is documented as any string; only 0, 1, true and false are accepted (an enum is missing)."),
+        new("remix-logs-bare-400", SeenIn.Answers, ["GetRemixStatus"], [400], "/type",
+            "?logs= that is not true or false is answered with the framework's bare 400 (type rfc9110#section-15.5.1, no errors), not the documented invalid-request problem."),
     ];
 
     /// <summary>The entry that excuses this contradiction, if one does.</summary>
