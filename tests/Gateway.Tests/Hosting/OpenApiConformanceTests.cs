@@ -154,6 +154,37 @@ public sealed class OpenApiConformanceTests
         Assert.Equal(operation, Contract.Find(method, path)?.Id);
     }
 
+    [Fact]
+    public void The_document_lint_finds_an_error_response_without_an_example()
+    {
+        var lint = Contract.Lint().Select(v => v.ToString()).ToList();
+
+        Assert.Equal(["document → 400, operation MakeThing: example: application/json of 400 shows no example"], lint);
+    }
+
+    [Fact]
+    public void The_document_lint_finds_a_shared_or_missing_operationId_and_a_reference_to_nothing()
+    {
+        var broken = OpenApiContract.Of(Encoding.UTF8.GetBytes("""
+            {
+              "openapi": "3.1.1",
+              "paths": { "/a": {
+                "get": { "operationId": "Same", "responses": {} },
+                "put": { "operationId": "Same", "responses": {} },
+                "post": { "responses": { "200": { "description": "ok",
+                  "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Gone" } } } } } } } }
+            }
+            """));
+
+        var lint = broken.Lint().Select(v => $"{v.Operation} {v.Where}: {v.What}").ToList();
+
+        Assert.Contains("(document) $ref: #/components/schemas/Gone resolves to nothing", lint);
+        Assert.Contains("Same operationId: GET /a shares it with another operation", lint);
+        Assert.Contains("Same operationId: PUT /a shares it with another operation", lint);
+        Assert.Contains("(no operationId) POST /a operationId: is missing", lint);
+        Assert.Contains(lint, l => l.StartsWith("(no operationId) POST /a schema: application/json of 200: ", StringComparison.Ordinal));
+    }
+
     // The contradictions kept for the check after the test; taken here, as the test caught them on purpose.
     private static IReadOnlyList<DocumentViolation> KeptForAfterTheTest() => OpenApiConformance.TakeKept(TestContext.Current.Test?.UniqueID);
 

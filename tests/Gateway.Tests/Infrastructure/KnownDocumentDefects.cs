@@ -27,6 +27,10 @@ internal static class KnownDocumentDefects
             "logs on /v1 is documented as any string; only 0, 1, true and false are accepted (an enum is missing)."),
         new("remix-logs-bare-400", SeenIn.Answers, ["GetRemixStatus"], [400], "/type",
             "?logs= that is not true or false is answered with the framework's bare 400 (type rfc9110#section-15.5.1, no errors), not the documented invalid-request problem."),
+        new("sunra-errors-without-examples", SeenIn.Document, SunraDoor, null, "example",
+            "The Sunra door's error responses (application/json SunraErrorBody) have no example, while every problem+json response has one per problem type."),
+        new("proxy-operation-id-shared", SeenIn.Document, ["SunraProxy"], null, "operationId",
+            "GET, POST and PUT /api/sunra/proxy share the operationId SunraProxy; OpenAPI requires each operationId to be unique."),
     ];
 
     /// <summary>The entry that excuses this contradiction, if one does.</summary>

@@ -139,6 +139,80 @@ internal sealed class OpenApiContract
         return text.Length > limit ? text[..limit] + "…" : text;
     }
 
+    /// <summary>
+    /// What is wrong with the document itself: an operation without an operationId or sharing one, a
+    /// <c>$ref</c> that resolves to nothing, a response schema that cannot be built, an error response
+    /// (4xx, 5xx) with a body but no example of it.
+    /// </summary>
+    public IEnumerable<DocumentViolation> Lint()
+    {
+        foreach (var reference in References(Root).Where(r => !r.StartsWith('#') || At(r[1..]) is null))
+        {
+            yield return new DocumentViolation("(document)", 0, "$ref", $"{reference} resolves to nothing", "document");
+        }
+
+        foreach (var shared in Operations.Where(o => o.Id is not null).GroupBy(o => o.Id).Where(g => g.Count() > 1).SelectMany(g => g))
+        {
+            yield return new DocumentViolation(shared.Id!, 0, "operationId", $"{shared.Method} {shared.Template} shares it with another operation", "document");
+        }
+
+        foreach (var operation in Operations)
+        {
+            if (operation.Id is null)
+            {
+                yield return new DocumentViolation(operation.Name, 0, "operationId", "is missing", "document");
+            }
+
+            foreach (var response in operation.Responses.EnumerateObject())
+            {
+                var status = int.TryParse(response.Name, NumberStyles.None, CultureInfo.InvariantCulture, out var code) ? code : 0;
+                var described = Resolve(response.Value);
+                if (!described.TryGetProperty("content", out var content))
+                {
+                    continue;
+                }
+
+                foreach (var media in content.EnumerateObject())
+                {
+                    var at = $"{media.Name} of {response.Name}";
+                    if (media.Value.TryGetProperty("schema", out _) && Unbuildable(operation.BodySchema(response.Name, media.Name)) is { } why)
+                    {
+                        yield return new DocumentViolation(operation.Id ?? operation.Name, status, "schema", $"{at}: {why}", "document");
+                    }
+
+                    var hasExample = media.Value.TryGetProperty("example", out _)
+                        || (media.Value.TryGetProperty("examples", out var examples) && examples.EnumerateObject().Any());
+                    if ((status >= 400 || response.Name is "4XX" or "5XX" or "default") && !hasExample)
+                    {
+                        yield return new DocumentViolation(operation.Id ?? operation.Name, status, "example", $"{at} shows no example", "document");
+                    }
+                }
+            }
+        }
+    }
+
+    private string? Unbuildable(string pointer)
+    {
+        try
+        {
+            // Evaluating builds every reference the instance reaches; null reaches the top ones.
+            _ = Validate(pointer, JsonDocument.Parse("null").RootElement);
+            return null;
+        }
+        catch (Exception e) when (e is JsonSchemaException or RefResolutionException or InvalidOperationException)
+        {
+            return e.Message;
+        }
+    }
+
+    private static IEnumerable<string> References(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => element.EnumerateObject().SelectMany(p =>
+            p.Name == "$ref" && p.Value.ValueKind == JsonValueKind.String ? [p.Value.GetString()!] : References(p.Value)),
+        JsonValueKind.Array => element.EnumerateArray().SelectMany(References),
+        _ => [],
+    };
+
     // A pointer as a URI's fragment: percent-encoded, or a '+' (application/problem+json) reads as a space.
     private static string UriFragment(string pointer) => string.Join('/', pointer.Split('/').Select(Uri.EscapeDataString));
 
