@@ -11,15 +11,6 @@ internal sealed class OpenApiConformanceHandler : DelegatingHandler
     /// <summary>The contract of the gateway under test.</summary>
     public Task<OpenApiContract>? Document { get; set; }
 
-    /// <summary>The document of the gateway under test, through the same server (never through the checks).</summary>
-    public async Task<OpenApiContract> FetchDocumentAsync(Uri baseAddress)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(baseAddress, DocumentPath));
-        using var response = await base.SendAsync(request, CancellationToken.None);
-        response.EnsureSuccessStatusCode();
-        return OpenApiContract.Of(await response.Content.ReadAsByteArrayAsync());
-    }
-
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var response = await base.SendAsync(request, cancellationToken);
