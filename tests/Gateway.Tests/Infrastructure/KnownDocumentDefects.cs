@@ -19,8 +19,8 @@ internal static class KnownDocumentDefects
     [
         new("sunra-error-details-null", SeenIn.Answers, SunraDoor, null, "/error/details",
             "SunraErrorDetail.details is oneOf [null, {}]: null matches both branches, so every Sunra error without details (401, 404, 409, 410, 422, 429, ...) fails its own schema."),
-        new("proxy-statuses", SeenIn.Answers, ["SunraProxy"], null, "status",
-            "The client proxy documents only 400 and 404, but answers whatever its /v1 call answers: 200, 401, 409, 429 (and 410, 413, 415, 422, 502, 503, 504); it also declares no X-Sunra-Target-Url header and no body."),
+        new("proxy-statuses", SeenIn.Answers, ["SunraProxy"], [200, 401, 409, 429], "status",
+            "The client proxy documents only 400 and 404, but answers whatever its /v1 call answers (200, 401, 409 and 429 seen; 410, 413, 415, 422, 502, 503 and 504 can be); it also declares no X-Sunra-Target-Url header and no body."),
         new("idempotency-key-schema", SeenIn.Answers, ["SubmitRemix", "SunraSubmit"], [400], "parameter Idempotency-Key",
             "Idempotency-Key is documented as any string; the gateway takes 1 to 255 visible ASCII characters (minLength, maxLength and pattern are missing)."),
         new("sunra-logs-schema", SeenIn.Answers, ["SunraSubmit", "SunraStatus", "SunraStatusStream"], [400], "parameter logs",
