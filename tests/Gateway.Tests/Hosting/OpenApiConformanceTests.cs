@@ -183,7 +183,7 @@ public sealed class OpenApiConformanceTests
 
     private static HttpClient Answering(HttpStatusCode status, string body, string? retryAfter = null, string mediaType = "application/json")
     {
-        var handler = new OpenApiConformanceHandler { Document = Task.FromResult(Contract), InnerHandler = new Canned(status, body, mediaType, retryAfter) };
+        var handler = new OpenApiConformanceHandler(Contract) { InnerHandler = new Canned(status, body, mediaType, retryAfter) };
         return new HttpClient(handler) { BaseAddress = new Uri("http://gateway.test") };
     }
 

@@ -4,12 +4,10 @@ namespace Gateway.Tests.Infrastructure;
 /// The handler behind <see cref="OpenApiConformance.CreateClient{T}"/>, next to the test server, so it
 /// sees each answer as the gateway gave it (a redirect's too).
 /// </summary>
-internal sealed class OpenApiConformanceHandler : DelegatingHandler
+/// <param name="contract">The document of the gateway under test.</param>
+internal sealed class OpenApiConformanceHandler(OpenApiContract contract) : DelegatingHandler
 {
     public const string DocumentPath = global::Gateway.Hosting.OpenApiExtensions.DocumentUrl;
-
-    /// <summary>The contract of the gateway under test.</summary>
-    public Task<OpenApiContract>? Document { get; set; }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -19,7 +17,6 @@ internal sealed class OpenApiConformanceHandler : DelegatingHandler
             return response;
         }
 
-        var contract = await (Document ?? throw new InvalidOperationException("The checks have no document to check against."));
         if (contract.Find(request.Method.Method, uri.AbsolutePath) is not { } operation)
         {
             return response;

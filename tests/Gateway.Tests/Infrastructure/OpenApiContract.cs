@@ -49,7 +49,38 @@ internal sealed class OpenApiContract
     public static OpenApiContract Of(byte[] document)
     {
         var hash = Convert.ToHexStringLower(SHA256.HashData(document))[..16];
-        return Parsed.GetOrAdd(hash, _ => new OpenApiContract(JsonDocument.Parse(document).RootElement.Clone(), hash));
+        return Parsed.GetOrAdd(hash, _ => new OpenApiContract(JsonDocument.Parse(document).RootElement.Clone(), hash).Built());
+    }
+
+    // Every body schema built up front, in the fetch before a test's calls, not in the first call that needs one.
+    private OpenApiContract Built()
+    {
+        foreach (var operation in Operations)
+        {
+            foreach (var response in operation.Responses.EnumerateObject())
+            {
+                if (Resolve(response.Value).TryGetProperty("content", out var content))
+                {
+                    foreach (var media in content.EnumerateObject().Where(m => m.Value.TryGetProperty("schema", out _)))
+                    {
+                        try
+                        {
+                            lock (_build)
+                            {
+                                _ = SchemaAt(operation.BodySchema(response.Name, media.Name));
+                            }
+                        }
+                        catch (Exception e) when (e is JsonSchemaException or RefResolutionException)
+                        {
+                            // A schema that cannot be built is the document's defect, which Lint names
+                            // and the first answer checked against it shows; it stops nothing here.
+                        }
+                    }
+                }
+            }
+        }
+
+        return this;
     }
 
     /// <summary>The operation a request is, by method and path template; null when the document does not describe it.</summary>
@@ -108,16 +139,7 @@ internal sealed class OpenApiContract
         // several threads: the answers of tests running side by side take turns, for a short check each.
         lock (_build)
         {
-            if (!_schemas.TryGetValue(schemaPointer, out var schema))
-            {
-                schema = JsonSchema.FromText(
-                    $$"""{"$schema": "https://json-schema.org/draft/2020-12/schema", "$ref": {{JsonSerializer.Serialize(_base + "#" + UriFragment(schemaPointer))}}}""",
-                    _build,
-                    new Uri(_base, $"checks/{_schemas.Count}"));
-                _schemas[schemaPointer] = schema;
-            }
-
-            results = schema.Evaluate(instance, new EvaluationOptions { OutputFormat = OutputFormat.List });
+            results = SchemaAt(schemaPointer).Evaluate(instance, new EvaluationOptions { OutputFormat = OutputFormat.List });
         }
 
         if (results.IsValid)
@@ -130,6 +152,21 @@ internal sealed class OpenApiContract
             .Where(node => node.Errors is { Count: > 0 } || !failed.Any(other => other != node && IsBelow(other, node)))
             .Select(node => (Pointer(node.InstanceLocation), Explain(node)))
             .Distinct()];
+    }
+
+    // Called under the lock on _build.
+    private JsonSchema SchemaAt(string pointer)
+    {
+        if (!_schemas.TryGetValue(pointer, out var schema))
+        {
+            schema = JsonSchema.FromText(
+                $$"""{"$schema": "https://json-schema.org/draft/2020-12/schema", "$ref": {{JsonSerializer.Serialize(_base + "#" + UriFragment(pointer))}}}""",
+                _build,
+                new Uri(_base, $"checks/{_schemas.Count}"));
+            _schemas[pointer] = schema;
+        }
+
+        return schema;
     }
 
     /// <summary>JSON as one line, for a message.</summary>
