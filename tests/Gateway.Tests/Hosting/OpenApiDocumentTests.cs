@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Hosting;
@@ -115,6 +114,6 @@ public sealed class OpenApiDocumentTests : GatewayTest
     {
         using var response = await Client.GetAsync(OpenApiConformanceHandler.DocumentPath, Cancellation);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return OpenApiContract.Of(Encoding.UTF8.GetBytes(await response.Content.ReadAsStringAsync(Cancellation)));
+        return OpenApiContract.Of(await response.Content.ReadAsByteArrayAsync(Cancellation));
     }
 }
