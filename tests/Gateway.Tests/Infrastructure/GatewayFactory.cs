@@ -29,6 +29,9 @@ public sealed class GatewayFactory(EmulatorServer sunra, IReadOnlyDictionary<str
 
     public EmulatorServer Sunra => sunra;
 
+    /// <summary>A client of the test server whose every answer is held to the gateway's OpenAPI document (see <see cref="OpenApiConformance"/>).</summary>
+    public new HttpClient CreateClient() => OpenApiConformance.CreateClient(this);
+
     /// <summary>A client that presents this key (or none) as X-Api-Key.</summary>
     public HttpClient CreateClientWithKey(string? key)
     {
