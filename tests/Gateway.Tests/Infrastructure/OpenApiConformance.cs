@@ -19,7 +19,6 @@ namespace Gateway.Tests.Infrastructure;
 /// and the schema's error. A test that catches exceptions could swallow that, so each contradiction is
 /// also kept against the running test, and <see cref="OpenApiConformanceAttribute"/> fails a test that
 /// went on to pass: the check cannot pass silently, and no test has to run last for it to count.
-/// A contradiction listed in <see cref="KnownDocumentDefects"/> is written to the test's output instead.
 /// </para>
 /// <para>
 /// Answers to paths the document does not describe (<c>/metrics</c>, <c>/swagger</c>, unknown routes,
@@ -29,8 +28,6 @@ namespace Gateway.Tests.Infrastructure;
 public static class OpenApiConformance
 {
     private static readonly ConcurrentDictionary<string, ConcurrentQueue<DocumentViolation>> Kept = new(StringComparer.Ordinal);
-
-    private static readonly ConcurrentDictionary<string, ConcurrentQueue<DocumentViolation>> Excused = new(StringComparer.Ordinal);
 
     // One document per gateway (settings could change it), fetched from it with its first client.
     private static readonly ConditionalWeakTable<object, OpenApiContract> Documents = [];
@@ -65,41 +62,24 @@ public static class OpenApiConformance
         // Through a client of its own, unchecked, which no test can dispose of while it is under way.
         return Task.Run(async () =>
         {
-            using var client = factory.Server.CreateClient();
+            using var client = factory.CreateDefaultClient();
             return OpenApiContract.Of(await client.GetByteArrayAsync(OpenApiConformanceHandler.DocumentPath).ConfigureAwait(false));
         }).GetAwaiter().GetResult();
     }
 
-    /// <summary>Fails the receiving test for each contradiction, or writes it to the test's output when a known defect of the document explains it.</summary>
+    /// <summary>Fails the receiving test for each contradiction.</summary>
     internal static void Report(IReadOnlyList<DocumentViolation> violations)
     {
-        var test = TestContext.Current.Test?.UniqueID;
-        var unknown = new List<DocumentViolation>();
-        foreach (var violation in violations)
+        if (violations.Count == 0)
         {
-            if (KnownDocumentDefects.Excusing(violation) is { } known)
-            {
-                TestContext.Current.TestOutputHelper?.WriteLine($"OpenAPI: known defect {known.Id} of the document: {violation}");
-                Keep(Excused, test, [violation]);
-            }
-            else
-            {
-                unknown.Add(violation);
-            }
+            return;
         }
 
-        if (unknown.Count > 0)
-        {
-            Keep(Kept, test, unknown);
-            throw new OpenApiConformanceException(
-                "The answer contradicts the gateway's OpenAPI document (fix the document, or the answer):" + Environment.NewLine +
-                string.Join(Environment.NewLine, unknown.Select(v => "  " + v)));
-        }
+        Keep(Kept, TestContext.Current.Test?.UniqueID, violations);
+        throw new OpenApiConformanceException(
+            "The answer contradicts the gateway's OpenAPI document (fix the document, or the answer):" + Environment.NewLine +
+            string.Join(Environment.NewLine, violations.Select(v => "  " + v)));
     }
-
-    /// <summary>The contradictions known defects explained in the running test's answers so far.</summary>
-    internal static IReadOnlyList<DocumentViolation> ExcusedInThisTest() =>
-        TestContext.Current.Test is { } test && Excused.TryGetValue(test.UniqueID, out var excused) ? [.. excused] : [];
 
     /// <summary>Takes the contradictions kept against a test, as its end does (or a test of the checker that provoked them on purpose).</summary>
     internal static IReadOnlyList<DocumentViolation> TakeKept(string? test)
@@ -109,7 +89,6 @@ public static class OpenApiConformance
             return [];
         }
 
-        Excused.TryRemove(test, out _);
         return Kept.TryRemove(test, out var kept) ? [.. kept] : [];
     }
 
