@@ -28,7 +28,28 @@ public sealed class RequestLedger(EmulatorOptions options, TimeProvider clock)
         _scriptedFailures.TryDequeue(out var failure);
         var request = new EmulatedRequest(id, endpointId, videoId, prompt, clock.GetUtcNow(), failure);
         _requests[id] = request;
+        ForgetOldest();
         return request;
+    }
+
+    /// <summary>How many requests the emulator keeps: it runs for hours in sandbox mode, so the oldest are forgotten (then 404, as an expired request).</summary>
+    public const int Capacity = 10_000;
+
+    // Forgets a batch at a time, so that a long run pays for the sort once per thousand submits.
+    private void ForgetOldest()
+    {
+        if (_requests.Count <= Capacity + 1_000)
+        {
+            return;
+        }
+
+        lock (_requests)
+        {
+            foreach (var old in _requests.Values.OrderBy(request => request.SubmittedAt).Take(_requests.Count - Capacity).ToArray())
+            {
+                _requests.TryRemove(old.Id, out _);
+            }
+        }
     }
 
     public EmulatedRequest? Find(string id) => _requests.GetValueOrDefault(id);

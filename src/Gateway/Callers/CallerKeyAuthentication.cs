@@ -5,6 +5,7 @@ using Gateway.Problems;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
+using Sunra.Protocol;
 
 namespace Gateway.Callers;
 
@@ -26,8 +27,6 @@ public sealed class CallerKeyAuthentication(
 
     public const string Header = "X-Api-Key";
 
-    // Bearer is the gateway's own form and Sunra's Python client's; Key is Sunra's (curl, JavaScript, Java).
-    private static readonly string[] Schemes = ["Bearer ", "Key "];
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -73,15 +72,7 @@ public sealed class CallerKeyAuthentication(
             return null;
         }
 
-        var value = authorization.Count == 1 ? authorization[0]! : "";
-        foreach (var scheme in Schemes)
-        {
-            if (value.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
-            {
-                return value[scheme.Length..].Trim();
-            }
-        }
-
-        return "";
+        // Sunra's own rule: Bearer (the gateway's form, and Sunra's Python client's) or Key (curl, JavaScript, Java).
+        return authorization.Count == 1 ? SunraAuthorization.KeyOf(authorization[0]) ?? "" : "";
     }
 }

@@ -21,7 +21,7 @@ internal sealed class RemixStatuses(RemixOwnership ownership, SunraQueueClient s
 {
     /// <summary>The caller's remix's status.</summary>
     public async Task<Outcome<RemixStatus>> GetAsync(string requestId, string caller, bool logs, CancellationToken cancellationToken) =>
-        await ownership.RefusalAsync(requestId, caller) is { } refusal ? refusal : await ReadAsync(requestId, logs, cancellationToken);
+        await ownership.RefusalAsync(requestId, caller) is { } refusal ? refusal : await ReadWithoutOwnershipCheckAsync(requestId, logs, cancellationToken);
 
     /// <summary>
     /// The caller's remix's result: its video, or why there is none (not finished, failed, canceled),
@@ -30,12 +30,19 @@ internal sealed class RemixStatuses(RemixOwnership ownership, SunraQueueClient s
     /// </summary>
     public async Task<ResultRead> ReadResultAsync(string requestId, string caller, CancellationToken cancellationToken)
     {
-        if (await ownership.RefusalAsync(requestId, caller) is { } refusal)
-        {
-            return ResultRead.Refused(refusal);
-        }
+        return await ownership.RefusalAsync(requestId, caller) is { } refusal
+            ? ResultRead.Refused(refusal)
+            : await ReadResultWithoutOwnershipCheckAsync(requestId, cancellationToken);
+    }
 
-        var status = await ReadAsync(requestId, logs: false, cancellationToken);
+    /// <summary>
+    /// A remix's result for the gateway's own background work, which acts for the owner it recorded
+    /// itself (webhook delivery): no ownership check, so that an owner record still waiting for the
+    /// store cannot make a paid remix look unknown. Never for a caller's request.
+    /// </summary>
+    public async Task<ResultRead> ReadResultWithoutOwnershipCheckAsync(string requestId, CancellationToken cancellationToken)
+    {
+        var status = await ReadWithoutOwnershipCheckAsync(requestId, logs: false, cancellationToken);
         if (status.Failed)
         {
             return ResultRead.Refused(status.Problem);
@@ -55,8 +62,11 @@ internal sealed class RemixStatuses(RemixOwnership ownership, SunraQueueClient s
         return result.Failed ? ResultRead.Refused(result.Problem) : new ResultRead(ResultKind.Video, status.Value, result.Value, null);
     }
 
-    /// <summary>The status without asking whose remix it is: for the core's own followers, which asked once before.</summary>
-    internal async Task<Outcome<RemixStatus>> ReadAsync(string requestId, bool logs, CancellationToken cancellationToken)
+    /// <summary>
+    /// The status without asking whose remix it is: only for a reader that already asked
+    /// (<see cref="StatusFollower"/> after its first, checked, read).
+    /// </summary>
+    internal async Task<Outcome<RemixStatus>> ReadWithoutOwnershipCheckAsync(string requestId, bool logs, CancellationToken cancellationToken)
     {
         if (logs)
         {

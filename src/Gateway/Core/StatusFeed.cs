@@ -1,4 +1,4 @@
 namespace Gateway.Core;
 
-/// <summary>A caller's remix as a stream: its current status, whether the caller already had it as the final one, and what follows.</summary>
-public sealed record StatusFeed(RemixStatus First, bool AlreadyEnded, IAsyncEnumerable<RemixStatus?> Statuses);
+/// <summary>A caller's remix as a stream: whether the caller already had its final status, and the statuses from the current one on.</summary>
+public sealed record StatusFeed(bool AlreadyEnded, IAsyncEnumerable<RemixStatus?> Statuses);

@@ -27,7 +27,7 @@ internal sealed class StatusFollower(
         var first = await statuses.GetAsync(requestId, caller, logs: false, cancellationToken);
         return first.Failed
             ? first.FailedAs<StatusFeed>()
-            : new StatusFeed(first.Value, first.Value.IsFinal && lastSeen == first.Value.ChangeKey, Follow(first.Value, lastSeen, cancellationToken));
+            : new StatusFeed(first.Value.IsFinal && lastSeen == first.Value.ChangeKey, Follow(first.Value, lastSeen, cancellationToken));
     }
 
     /// <remarks>
@@ -79,7 +79,7 @@ internal sealed class StatusFollower(
                 }
             }
 
-            var next = await statuses.ReadAsync(current.RequestId, logs: false, cancellationToken);
+            var next = await statuses.ReadWithoutOwnershipCheckAsync(current.RequestId, logs: false, cancellationToken);
             if (next.Failed)
             {
                 if (next.Problem.Type == ProblemCatalog.RemixNotFound || next.Problem.Type == ProblemCatalog.UpstreamCredentials || ++failures >= MaxFailures)

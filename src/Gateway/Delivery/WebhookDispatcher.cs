@@ -159,8 +159,9 @@ internal sealed partial class WebhookDispatcher(
             return (null, true);
         }
 
-        // The same read as a caller's GET of the result, as the remix's owner: when a remix has a video is decided there.
-        var read = await statuses.ReadResultAsync(requestId, webhook.Caller, cancellationToken);
+        // The same read as a caller's GET of the result (when a remix has a video is decided there), for the
+        // owner the gateway recorded with the webhook itself.
+        var read = await statuses.ReadResultWithoutOwnershipCheckAsync(requestId, cancellationToken);
         switch (read.Kind)
         {
             case ResultKind.Refused when read.Problem!.Type == ProblemCatalog.RemixNotFound:

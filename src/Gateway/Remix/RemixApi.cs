@@ -112,7 +112,7 @@ public static class RemixApi
     internal static async Task<Results<Ok<RemixStatus>, ProblemHttpResult>> GetStatus(
         [FromRoute(Name = "request_id"), RequestId] string requestId, RemixStatuses statuses, HttpContext http, string? logs = null)
     {
-        if (!bool.TryParse(logs ?? "false", out var withLogs))
+        if (!bool.TryParse(string.IsNullOrEmpty(logs) ? "false" : logs, out var withLogs))
         {
             return Problem.Invalid("logs", "logs must be true or false.").ToResult(http);
         }

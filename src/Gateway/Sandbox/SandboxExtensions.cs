@@ -30,7 +30,12 @@ public static partial class SandboxExtensions
     /// <summary>The arguments without <c>--sandbox</c>, which the command-line provider would misread as a key awaiting a value.</summary>
     public static string[] WithoutSandboxSwitch(string[] args) => [.. args.Where(arg => arg != Switch)];
 
-    public static bool IsSandbox(this IConfiguration configuration) => configuration.GetValue<bool>(Setting);
+    /// <summary>
+    /// Whether to compose the gateway around the built-in emulator. The mode decides which services
+    /// exist, so it is read before the options are bound; a value that is not a boolean composes the
+    /// ordinary gateway, whose start then stops on it with the other settings (SunraOptions).
+    /// </summary>
+    public static bool IsSandbox(this IConfiguration configuration) => bool.TryParse(configuration[Setting], out var sandbox) && sandbox;
 
     public static WebApplicationBuilder AddSandbox(this WebApplicationBuilder builder, string[] args)
     {
@@ -47,7 +52,11 @@ public static partial class SandboxExtensions
         builder.Configuration.AddInMemoryCollection([new($"Gateway:Clients:{CallerName}:KeySha256", CallerDirectory.HashOf(CallerKey))]);
 
         var key = "sandbox_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        builder.Services.AddSunraEmulator(options => options.ApiKey = key);
+        builder.Services.AddSunraEmulator(options =>
+        {
+            options.ApiKey = key;
+            options.RecordCalls = false;
+        });
         builder.Services.Replace(ServiceDescriptor.Singleton(new SunraKey(key)));
         builder.Services.Replace(ServiceDescriptor.Singleton<ISunraBaseAddress, SandboxBaseAddress>());
         return builder;

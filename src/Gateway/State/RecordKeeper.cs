@@ -63,7 +63,7 @@ internal sealed partial class RecordKeeper(TimeProvider clock, ILogger<RecordKee
             }
             catch (StateStoreUnavailableException)
             {
-                // Waits longer before the next try.
+                // Still away: the next try waits twice as long, so a long outage is not hammered.
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -34,9 +34,9 @@ internal sealed class SunraAnswers(SunraKeyRedactor redactor)
                     : null,
                 status.Metrics?.InferenceTime);
 
-    public SunraFile? Result(ResultReply output) =>
+    public SunraVideoFile? Result(ResultReply output) =>
         output.Video is { ContentType: { } type, FileName: { } name, FileSize: { } size, Url: { } url }
-            ? new SunraFile(redactor.Redact(type), redactor.Redact(name), size, redactor.Redact(url))
+            ? new SunraVideoFile(redactor.Redact(type), redactor.Redact(name), size, redactor.Redact(url))
             : null;
 
     private static SunraQueueState? StateOf(string? status) => status switch

@@ -19,7 +19,7 @@ internal sealed class SunraCallMetrics
 
     /// <param name="operation">The call.</param>
     /// <param name="status">The HTTP status Sunra answered with, or null when no answer came.</param>
-    public void Call(SunraOperation operation, int? status) =>
+    public void Call(SunraQueueCall operation, int? status) =>
         _calls.Add(
             1,
             new KeyValuePair<string, object?>("operation", OperationNames[(int)operation]),

@@ -22,7 +22,7 @@ public sealed record SunraStatusReport(
     SunraQueueState State, int? QueuePosition, string? Logs, bool? Success, GenerationFailure? Error, double? InferenceTime);
 
 /// <summary>A generated file in Sunra's storage.</summary>
-public sealed record SunraFile(string ContentType, string FileName, long FileSize, string Url);
+public sealed record SunraVideoFile(string ContentType, string FileName, long FileSize, string Url);
 
 /// <summary>Sunra took a cancellation.</summary>
 public sealed record SunraCancellation(string RequestId);

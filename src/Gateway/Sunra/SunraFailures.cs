@@ -21,7 +21,7 @@ internal sealed partial class SunraFailures(SunraKeyRedactor redactor, SunraResi
         "Sunra may still have accepted (and charged for) the remix, so the gateway will not submit it again under the same Idempotency-Key.";
 
     /// <summary>No answer came. A caller that went away is not a problem to answer, so its cancellation goes on up.</summary>
-    public Outcome<T> NoAnswer<T>(SunraOperation operation, Exception? failure, CancellationToken cancellationToken)
+    public Outcome<T> NoAnswer<T>(SunraQueueCall operation, Exception? failure, CancellationToken cancellationToken)
         where T : class
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -30,10 +30,10 @@ internal sealed partial class SunraFailures(SunraKeyRedactor redactor, SunraResi
     }
 
     /// <summary>A 2xx the gateway cannot read: for a submit, a remix may have been sold and not recorded.</summary>
-    public Outcome<T> Unreadable<T>(SunraOperation operation, int status)
+    public Outcome<T> Unreadable<T>(SunraQueueCall operation, int status)
         where T : class
     {
-        if (operation == SunraOperation.Submit)
+        if (operation == SunraQueueCall.Submit)
         {
             LogSubmitUnreadable(status);
             return Failure<T>(
@@ -50,16 +50,16 @@ internal sealed partial class SunraFailures(SunraKeyRedactor redactor, SunraResi
     /// An error answer. A 408 or 5xx may come after Sunra queued the remix (its own clients' retries of
     /// these are how videos get bought twice), so such a submit may have been sold.
     /// </summary>
-    public Outcome<T> Refused<T>(SunraOperation operation, string? requestId, IApiResponse response)
+    public Outcome<T> Refused<T>(SunraQueueCall operation, string? requestId, IApiResponse response)
         where T : class
     {
         var status = (int)response.StatusCode!.Value;
         return Failure<T>(operation, Translate(operation, requestId, response), reachedSunra: status is 408 or >= 500);
     }
 
-    private static Outcome<T> Failure<T>(SunraOperation operation, Problem problem, bool reachedSunra)
+    private static Outcome<T> Failure<T>(SunraQueueCall operation, Problem problem, bool reachedSunra)
         where T : class =>
-        operation == SunraOperation.Submit && reachedSunra
+        operation == SunraQueueCall.Submit && reachedSunra
             ? new(null, problem with { Detail = $"{problem.Detail} {OutcomeUnknown}" }, MayHaveSucceeded: true)
             : new(null, problem);
 
@@ -76,7 +76,7 @@ internal sealed partial class SunraFailures(SunraKeyRedactor redactor, SunraResi
         _ => true,
     };
 
-    private Problem TransportProblem(SunraOperation operation, Exception? failure, bool reached)
+    private Problem TransportProblem(SunraQueueCall operation, Exception? failure, bool reached)
     {
         if (failure is BrokenCircuitException broken)
         {
@@ -87,18 +87,18 @@ internal sealed partial class SunraFailures(SunraKeyRedactor redactor, SunraResi
         if (failure is OperationCanceledException or TimeoutException or TimeoutRejectedException || failure?.InnerException is TimeoutException)
         {
             LogTimeout(operation);
-            return operation == SunraOperation.Submit
+            return operation == SunraQueueCall.Submit
                 ? ProblemCatalog.UpstreamTimeout.With("Sunra did not answer the submit in time.")
                 : ProblemCatalog.UpstreamTimeout.AsProblem();
         }
 
         LogUnreachable(operation, redactor.Redact(failure?.Message ?? "no answer"));
-        return operation == SunraOperation.Submit && reached
+        return operation == SunraQueueCall.Submit && reached
             ? ProblemCatalog.UpstreamUnreachable.With("The connection to Sunra failed before its answer arrived.")
             : ProblemCatalog.UpstreamUnreachable.AsProblem();
     }
 
-    private Problem Translate(SunraOperation operation, string? requestId, IApiResponse response)
+    private Problem Translate(SunraQueueCall operation, string? requestId, IApiResponse response)
     {
         var status = (int)response.StatusCode!.Value;
         var message = MessageOf((response.Error as ApiException)?.Content);
@@ -109,10 +109,10 @@ internal sealed partial class SunraFailures(SunraKeyRedactor redactor, SunraResi
             (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden, _) => ProblemCatalog.UpstreamCredentials.AsProblem(),
             (HttpStatusCode.TooManyRequests, _) => ProblemCatalog.UpstreamThrottled.AsProblem() with { RetryAfter = RetryAfterOf(response) },
             (HttpStatusCode.RequestTimeout, _) => ProblemCatalog.UpstreamTimeout.With(message ?? "Sunra timed out."),
-            (HttpStatusCode.NotFound, not SunraOperation.Submit) => ProblemCatalog.NotFound(requestId!),
-            (HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity, SunraOperation.Submit) =>
+            (HttpStatusCode.NotFound, not SunraQueueCall.Submit) => ProblemCatalog.NotFound(requestId!),
+            (HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity, SunraQueueCall.Submit) =>
                 ProblemCatalog.UpstreamRejectedInput.With(message ?? ProblemCatalog.UpstreamRejectedInput.Detail),
-            (HttpStatusCode.BadRequest or HttpStatusCode.Conflict or HttpStatusCode.UnprocessableEntity, SunraOperation.Cancel) =>
+            (HttpStatusCode.BadRequest or HttpStatusCode.Conflict or HttpStatusCode.UnprocessableEntity, SunraQueueCall.Cancel) =>
                 ProblemCatalog.NotCancellable.With(message ?? "Sunra refused to cancel the remix."),
 
             // A failing Sunra that says when to come back (a 503 with Retry-After) is heard.
@@ -172,20 +172,20 @@ internal sealed partial class SunraFailures(SunraKeyRedactor redactor, SunraResi
         TimeSpan.FromSeconds(Math.Clamp((SunraResilience.RequestedWait(response.Headers) ?? TimeSpan.FromSeconds(1)).TotalSeconds, 1, 3600));
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sunra was not called for {Operation}: the circuit is open")]
-    private partial void LogCircuitOpen(SunraOperation operation);
+    private partial void LogCircuitOpen(SunraQueueCall operation);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sunra did not answer {Operation} in time")]
-    private partial void LogTimeout(SunraOperation operation);
+    private partial void LogTimeout(SunraQueueCall operation);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sunra could not be reached for {Operation}: {Reason}")]
-    private partial void LogUnreachable(SunraOperation operation, string reason);
+    private partial void LogUnreachable(SunraQueueCall operation, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Sunra answered a submit with {SunraStatus} in an unreadable shape: a remix may have been accepted and not recorded")]
     private partial void LogSubmitUnreadable(int sunraStatus);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sunra answered {Operation} with {SunraStatus} in an unreadable shape")]
-    private partial void LogUnreadable(SunraOperation operation, int sunraStatus);
+    private partial void LogUnreadable(SunraQueueCall operation, int sunraStatus);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sunra refused {Operation} with {SunraStatus}: {SunraMessage}")]
-    private partial void LogRefused(SunraOperation operation, int sunraStatus, string? sunraMessage);
+    private partial void LogRefused(SunraQueueCall operation, int sunraStatus, string? sunraMessage);
 }

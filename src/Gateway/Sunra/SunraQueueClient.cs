@@ -10,25 +10,25 @@ namespace Gateway.Sunra;
 /// (<see cref="SunraAnswers"/>) or as the problem to answer with (<see cref="SunraFailures"/>).
 /// Nothing Sunra says reaches a caller without passing through here and the key redactor.
 /// </summary>
-internal sealed partial class SunraQueueClient(ISunraQueueApi api, SunraAnswers answers, SunraFailures failures, SunraCallMetrics metrics)
+internal sealed class SunraQueueClient(ISunraQueueApi api, SunraAnswers answers, SunraFailures failures, SunraCallMetrics metrics)
 {
     /// <summary>The one model the gateway fronts.</summary>
     public const string EndpointId = "openai/sora-2/video-to-video";
 
     public Task<Outcome<SunraAccepted>> SubmitAsync(string videoId, string prompt, CancellationToken cancellationToken) =>
-        CallAsync(SunraOperation.Submit, null, ct => api.SubmitAsync(EndpointId, new SunraVideoToVideoInput(videoId, prompt), ct), answers.Accepted, cancellationToken);
+        CallAsync(SunraQueueCall.Submit, null, ct => api.SubmitAsync(EndpointId, new SunraVideoToVideoInput(videoId, prompt), ct), answers.Accepted, cancellationToken);
 
     public Task<Outcome<SunraStatusReport>> GetStatusAsync(string requestId, bool logs, CancellationToken cancellationToken) =>
-        CallAsync(SunraOperation.Status, requestId, ct => api.GetStatusAsync(requestId, logs ? 1 : 0, ct), answers.Status, cancellationToken);
+        CallAsync(SunraQueueCall.Status, requestId, ct => api.GetStatusAsync(requestId, logs ? 1 : 0, ct), answers.Status, cancellationToken);
 
-    public Task<Outcome<SunraFile>> GetResultAsync(string requestId, CancellationToken cancellationToken) =>
-        CallAsync(SunraOperation.Result, requestId, ct => api.GetResultAsync(requestId, ct), answers.Result, cancellationToken);
+    public Task<Outcome<SunraVideoFile>> GetResultAsync(string requestId, CancellationToken cancellationToken) =>
+        CallAsync(SunraQueueCall.Result, requestId, ct => api.GetResultAsync(requestId, ct), answers.Result, cancellationToken);
 
     public Task<Outcome<SunraCancellation>> CancelAsync(string requestId, CancellationToken cancellationToken) =>
-        CallAsync(SunraOperation.Cancel, requestId, ct => api.CancelAsync(requestId, ct), _ => new SunraCancellation(requestId), cancellationToken);
+        CallAsync(SunraQueueCall.Cancel, requestId, ct => api.CancelAsync(requestId, ct), _ => new SunraCancellation(requestId), cancellationToken);
 
     private async Task<Outcome<T>> CallAsync<TReply, T>(
-        SunraOperation operation,
+        SunraQueueCall operation,
         string? requestId,
         Func<CancellationToken, Task<IApiResponse<TReply>>> call,
         Func<TReply, T?> read,
@@ -67,7 +67,7 @@ internal sealed partial class SunraQueueClient(ISunraQueueApi api, SunraAnswers 
 }
 
 /// <summary>The calls of Sunra's queue protocol, as metrics and logs name them.</summary>
-internal enum SunraOperation
+internal enum SunraQueueCall
 {
     Submit,
     Status,
