@@ -18,7 +18,7 @@ namespace Sunra.Emulator;
 public static class SunraEmulatorApi
 {
     /// <summary>The one model the emulator serves, as the gateway fronts it.</summary>
-    public const string VideoToVideo = "openai/sora-2/video-to-video";
+    public const string VideoToVideo = SunraEndpoints.VideoToVideo;
 
     private const int PromptMaxCodePoints = 5000;
 

@@ -1,6 +1,7 @@
 using Gateway.Problems;
 using Gateway.State;
 using Gateway.Sunra;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Core;
 
@@ -17,7 +18,8 @@ namespace Gateway.Core;
 /// </list>
 /// A status with logs is asked of Sunra each time: logs are not kept.
 /// </summary>
-internal sealed class RemixStatuses(RemixOwnership ownership, SunraQueueClient sunra, StatusFlights flights, IStateStore store, CoreMetrics metrics)
+internal sealed class RemixStatuses(
+    RemixOwnership ownership, SunraQueueClient sunra, StatusFlights flights, IStateStore store, IOptions<SunraOptions> options, CoreMetrics metrics)
 {
     /// <summary>The caller's remix's status.</summary>
     public async Task<Outcome<RemixStatus>> GetAsync(string requestId, string caller, bool logs, CancellationToken cancellationToken) =>
@@ -55,7 +57,7 @@ internal sealed class RemixStatuses(RemixOwnership ownership, SunraQueueClient s
             case { Status: RemixState.Completed, Success: false }:
                 return new ResultRead(ResultKind.Failed, status.Value, null, null);
             case { Status: not RemixState.Completed }:
-                return new ResultRead(ResultKind.NotFinished, status.Value, null, null);
+                return new ResultRead(ResultKind.NotFinished, status.Value, null, null) { RetryAfter = options.Value.StatusPollInterval };
         }
 
         var result = await GetResultAsync(requestId, cancellationToken);

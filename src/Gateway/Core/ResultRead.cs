@@ -24,5 +24,8 @@ public enum ResultKind
 /// <summary>What reading a remix's result found: its kind, the status that decided it, the video, or the problem.</summary>
 public sealed record ResultRead(ResultKind Kind, RemixStatus? Status, RemixResult? Result, Problem? Problem)
 {
+    /// <summary>When a remix that has not finished is worth asking about again: the status is not news sooner.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     internal static ResultRead Refused(Problem problem) => new(ResultKind.Refused, null, null, problem);
 }

@@ -6,7 +6,6 @@ using Gateway.Problems;
 using Gateway.Sunra;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 using static Gateway.Problems.ProblemCatalog;
 
 namespace Gateway.Remix;
@@ -122,7 +121,7 @@ public static class RemixApi
     }
 
     internal static async Task<Results<Ok<RemixResult>, Accepted<RemixStatus>, ProblemHttpResult>> GetResult(
-        [FromRoute(Name = "request_id"), RequestId] string requestId, RemixStatuses statuses, IOptions<SunraOptions> sunra, HttpContext http)
+        [FromRoute(Name = "request_id"), RequestId] string requestId, RemixStatuses statuses, HttpContext http)
     {
         var read = await statuses.ReadResultAsync(requestId, http.CallerName(), http.RequestAborted);
         switch (read.Kind)
@@ -130,7 +129,7 @@ public static class RemixApi
             case ResultKind.Video:
                 return TypedResults.Ok(read.Result);
             case ResultKind.NotFinished:
-                http.Response.Headers.RetryAfter = ProblemResults.RetryAfterSeconds(sunra.Value.StatusPollInterval);
+                http.Response.Headers.RetryAfter = ProblemResults.RetryAfterSeconds(read.RetryAfter!.Value);
                 return TypedResults.Accepted(RemixLinks.Status(requestId), read.Status);
             case ResultKind.Canceled:
                 return Canceled(requestId).ToResult(http);

@@ -1,4 +1,5 @@
 using Gateway.Problems;
+using Sunra.Protocol;
 using ExecutionRejectedException = Polly.ExecutionRejectedException;
 using Refit;
 
@@ -13,7 +14,7 @@ namespace Gateway.Sunra;
 internal sealed class SunraQueueClient(ISunraQueueApi api, SunraAnswers answers, SunraFailures failures, SunraCallMetrics metrics)
 {
     /// <summary>The one model the gateway fronts.</summary>
-    public const string EndpointId = "openai/sora-2/video-to-video";
+    public const string EndpointId = SunraEndpoints.VideoToVideo;
 
     public Task<Outcome<SunraAccepted>> SubmitAsync(string videoId, string prompt, CancellationToken cancellationToken) =>
         CallAsync(SunraQueueCall.Submit, null, ct => api.SubmitAsync(EndpointId, new SunraVideoToVideoInput(videoId, prompt), ct), answers.Accepted, cancellationToken);
