@@ -250,7 +250,7 @@ public sealed class SurfaceTests(GatewayHost host) : GatewayTest(host), IClassFi
 
         using var response = await Client.PostAsync("/remix", Http.Json(Http.Remix("v", "p")), Cancellation);
 
-        var line = Assert.Single(Gateway.Logs.Events.Skip(before), e => e.MessageTemplate.Text.StartsWith("HTTP ", StringComparison.Ordinal) && e.Properties["RequestPath"].ToString() == "\"/remix\"");
+        var line = Assert.Single(Gateway.Logs.Events.ToArray()[before..], e => e.MessageTemplate.Text.StartsWith("HTTP ", StringComparison.Ordinal) && e.Properties["RequestPath"].ToString() == "\"/remix\"");
         Assert.Equal("\"POST\"", line.Properties["RequestMethod"].ToString());
         Assert.Equal("202", line.Properties["StatusCode"].ToString());
         Assert.True(line.Properties.ContainsKey("Elapsed"));

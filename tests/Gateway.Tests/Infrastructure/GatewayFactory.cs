@@ -117,7 +117,7 @@ public abstract class GatewayTest : IAsyncLifetime
     protected HttpClient Client { get; private set; } = null!;
 
     /// <summary>The calls Sunra received since this test began: in a shared host, this test's own.</summary>
-    protected IReadOnlyList<RecordedCall> SunraCalls => [.. Sunra.Calls.All.Skip(_callsBefore)];
+    protected IReadOnlyList<RecordedCall> SunraCalls => Sunra.Calls.All.ToArray()[_callsBefore..];
 
     protected static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
