@@ -1,4 +1,3 @@
-using System.Threading.RateLimiting;
 using Gateway.State;
 
 namespace Gateway.Callers;

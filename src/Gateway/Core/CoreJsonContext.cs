@@ -7,6 +7,7 @@ namespace Gateway.Core;
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(SubmittedRemix))]
+[JsonSerializable(typeof(RemixState))]
 [JsonSerializable(typeof(RemixStatus))]
 [JsonSerializable(typeof(RemixResult))]
 internal sealed partial class CoreJsonContext : JsonSerializerContext;

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Gateway.Core;
@@ -25,12 +26,10 @@ public enum RemixState
 
 public static class RemixStates
 {
+    // The names its JSON carries, read once from the enum's own converter rather than written again.
+    private static readonly string[] WireNames =
+        [.. Enum.GetValues<RemixState>().Select(state => JsonSerializer.Serialize(state, CoreJsonContext.Default.RemixState).Trim('"'))];
+
     /// <summary>The state as the wire says it (<c>IN_QUEUE</c>), for the shapes that carry it as text.</summary>
-    public static string WireName(this RemixState state) => state switch
-    {
-        RemixState.InQueue => "IN_QUEUE",
-        RemixState.InProgress => "IN_PROGRESS",
-        RemixState.Completed => "COMPLETED",
-        _ => "CANCELED",
-    };
+    public static string WireName(this RemixState state) => WireNames[(int)state];
 }

@@ -22,11 +22,12 @@ public static class GatewayHost
         try
         {
             var app = builder.Build();
-            pipeline(app);
 
-            // Every options class marked ValidateOnStart, checked here rather than by the host's start,
-            // which would log the failure (with its stack) before this could say it plainly.
+            // Every options class marked ValidateOnStart, checked before the pipeline is laid out (which
+            // reads some of them, and may log) and before the host's start, which would log the failure
+            // with its stack before this could say it plainly.
             app.Services.GetService<IStartupValidator>()?.Validate();
+            pipeline(app);
             app.Run();
             return 0;
         }

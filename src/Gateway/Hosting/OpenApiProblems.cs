@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Problems;
 using Microsoft.AspNetCore.Http.Metadata;
@@ -34,7 +35,10 @@ public static class OpenApiProblems
     public static IEnumerable<ProblemType> ProblemTypesOf(IList<object> endpointMetadata) =>
         endpointMetadata.OfType<ProblemsMetadata>().SelectMany(metadata => metadata.Types).Distinct();
 
-    /// <summary>The body an answer of this problem has on <c>/remix</c>, as an example.</summary>
+    // The answers' own wire names (snake_case), for the extensions of an example.
+    private static readonly JsonSerializerOptions ExampleJson = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    /// <summary>The body an answer of this problem has on <c>/remix</c>, as an example: the extensions are the ones <see cref="ProblemResults"/> gives the answer.</summary>
     public static JsonObject Rfc9457Body(Problem problem)
     {
         var body = new JsonObject
@@ -44,15 +48,9 @@ public static class OpenApiProblems
             ["status"] = problem.Status,
             ["detail"] = problem.Detail,
         };
-        if (problem.Errors is { } errors)
+        foreach (var (name, value) in ProblemResults.ExtensionsOf(problem) ?? [])
         {
-            body["errors"] = new JsonObject(errors.Select(field =>
-                KeyValuePair.Create(field.Key, (JsonNode?)new JsonArray([.. field.Value.Select(message => JsonValue.Create(message))]))));
-        }
-
-        if (problem.Generation is { } generation)
-        {
-            body[ProblemResults.ErrorCodeKey] = generation.Code;
+            body[name] = JsonSerializer.SerializeToNode(value, ExampleJson);
         }
 
         body["trace_id"] = "00-a9d8c2e522b258b01c859d0fda0d4361-fa9b46c8103095aa-01";

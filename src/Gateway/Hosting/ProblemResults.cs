@@ -23,6 +23,12 @@ public static class ProblemResults
         }
 
         http.Items[CurrentKey] = problem;
+        return TypedResults.Problem(problem.Detail, statusCode: problem.Status, title: problem.Type.Title, type: problem.Type.Uri, extensions: ExtensionsOf(problem));
+    }
+
+    /// <summary>What an RFC 9457 answer of this problem carries besides type, title, status and detail: the inputs at fault, a failed generation's code.</summary>
+    public static Dictionary<string, object?>? ExtensionsOf(Problem problem)
+    {
         Dictionary<string, object?>? extensions = null;
         if (problem.Errors is { } errors)
         {
@@ -34,7 +40,7 @@ public static class ProblemResults
             (extensions ??= [])[ErrorCodeKey] = generation.Code;
         }
 
-        return TypedResults.Problem(problem.Detail, statusCode: problem.Status, title: problem.Type.Title, type: problem.Type.Uri, extensions: extensions);
+        return extensions;
     }
 
     /// <summary>Writes the answer from middleware, where there is no handler to return it.</summary>

@@ -115,12 +115,6 @@ internal sealed class SunraDoorOpenApi : IOpenApiOperationTransformer
     private static SunraErrorBody Example(ProblemType type)
     {
         var problem = ProblemCatalog.ExampleOf(type);
-        var details = problem switch
-        {
-            { Generation: { } generation } => JsonSerializer.SerializeToElement(generation, SunraDoorJsonContext.Default.GenerationFailure),
-            { Errors: { } errors } => JsonSerializer.SerializeToElement(errors, SunraDoorJsonContext.Default.IReadOnlyDictionaryStringStringArray),
-            _ => (JsonElement?)null,
-        };
-        return SunraErrorWriter.Render(problem.Status, type.Code, problem.Detail, details, At, "0HNA1B2C3D4E5:00000001");
+        return SunraErrorWriter.Render(problem.Status, type.Code, problem.Detail, SunraErrorWriter.DetailsOf(problem), At, "0HNA1B2C3D4E5:00000001");
     }
 }

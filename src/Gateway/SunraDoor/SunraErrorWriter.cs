@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 using System.Text.Json;
 using Gateway.Hosting;
@@ -54,32 +55,41 @@ internal sealed class SunraErrorWriter(IOptions<ProblemDetailsOptions> problems,
     internal static SunraErrorBody Render(int status, string code, string message, JsonElement? details, DateTimeOffset now, string requestId) =>
         new SunraError(code, status).Body(message, details, now, requestId);
 
+    private static readonly FrozenDictionary<string, string> CodesByType = ProblemCatalog.All.ToFrozenDictionary(type => type.Uri, type => type.Code, StringComparer.Ordinal);
+
     /// <summary>The problem type's code (<c>/problems/rate-limited</c> is <c>RATE_LIMITED</c>); the framework's own answers by their status.</summary>
     internal static string CodeOf(string? type, int status) =>
-        ProblemCatalog.All.FirstOrDefault(known => known.Uri == type)?.Code ?? status switch
+        (type is not null && CodesByType.TryGetValue(type, out var code) ? code : null) ?? status switch
         {
             StatusCodes.Status404NotFound => "NOT_FOUND",
             StatusCodes.Status405MethodNotAllowed => "METHOD_NOT_ALLOWED",
             _ => "HTTP_" + status.ToString(CultureInfo.InvariantCulture),
         };
 
-    // The fields at fault for a 400, Sunra's account of a failed generation, or the problem's other facts.
+    /// <summary>A problem the gateway decided, as Sunra's <c>details</c>: Sunra's account of a failed generation, or the inputs at fault.</summary>
+    internal static JsonElement? DetailsOf(Problem problem) => problem switch
+    {
+        { Generation: { } generation } => JsonSerializer.SerializeToElement(generation, SunraDoorJsonContext.Default.GenerationFailure),
+        { Errors: { } errors } => JsonSerializer.SerializeToElement(errors, SunraDoorJsonContext.Default.IReadOnlyDictionaryStringStringArray),
+        _ => null,
+    };
+
+    // A problem the gateway decided says its own details; one the framework raised (validation, an
+    // unreadable body, an unknown route) has the fields at fault, or its other facts.
     private JsonElement? DetailsOf(ProblemDetails problem, Problem? decided)
     {
-        var options = json.Value.SerializerOptions;
-        if (decided?.Generation is { } generation)
+        if (decided is not null)
         {
-            return JsonSerializer.SerializeToElement(generation, SunraDoorJsonContext.Default.GenerationFailure);
+            return DetailsOf(decided);
         }
 
         object? details = problem switch
         {
             HttpValidationProblemDetails { Errors.Count: > 0 } invalid => invalid.Errors,
-            _ when problem.Extensions.TryGetValue("errors", out var errors) => errors,
             _ => problem.Extensions.Where(e => e.Key != "traceId").ToDictionary(),
         };
         return details is null or IDictionary<string, object?> { Count: 0 }
             ? null
-            : JsonSerializer.SerializeToElement(details, details.GetType(), options);
+            : JsonSerializer.SerializeToElement(details, details.GetType(), json.Value.SerializerOptions);
     }
 }
