@@ -15,6 +15,13 @@ public static class CallerPolicies
     /// <summary>Status, result and cancel per minute (<c>ReadsPerMinute</c>).</summary>
     public const string Read = "read";
 
+    /// <summary>
+    /// Status reads: answered from the status the gateway keeps, so they cost Sunra nothing and are not
+    /// refused for their rate (Sunra's own clients poll every 100 ms and give up on a 429); a status with
+    /// logs, which is asked of Sunra, counts against <c>ReadsPerMinute</c>.
+    /// </summary>
+    public const string Status = "status";
+
     /// <summary>Event streams: opened within <c>ReadsPerMinute</c>, at most <c>ConcurrentStreams</c> open at once on a replica.</summary>
     public const string Events = "events";
 
@@ -29,6 +36,7 @@ public static class CallerPolicies
             options.AddPolicy(Submit, http => PerMinute(http, Submit, caller => caller.SubmitsPerMinute));
             options.AddPolicy(Read, http => PerMinute(http, Read, caller => caller.ReadsPerMinute));
             options.AddPolicy(Events, Streams);
+            options.AddPolicy(Status, http => AsksForLogs(http.Request) ? PerMinute(http, Read, caller => caller.ReadsPerMinute) : RateLimitPartition.GetNoLimiter(""));
             options.OnRejected = (context, cancellationToken) => new ValueTask(Rejection(context.Lease).WriteAsync(context.HttpContext));
         });
         return services;
@@ -73,6 +81,10 @@ public static class CallerPolicies
                 MinuteWindow(http, $"{Read}:{name}", caller.ReadsPerMinute),
                 new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = caller.ConcurrentStreams, QueueLimit = 0 })))
             : RateLimitPartition.GetNoLimiter("");
+
+    // Both doors' spellings: ?logs=true on /remix, ?logs=1 on /v1.
+    private static bool AsksForLogs(HttpRequest request) =>
+        request.Query["logs"].ToString() is var logs && (logs == "1" || (bool.TryParse(logs, out var asked) && asked));
 
     private static SharedWindowLimiter MinuteWindow(HttpContext http, string counter, int permits) =>
         new(http.RequestServices.GetRequiredService<CallerWindows>(), counter, permits, Minute);

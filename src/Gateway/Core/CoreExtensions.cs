@@ -17,7 +17,8 @@ public static class CoreExtensions
         services.AddGatewayOptions<RemixOptions>();
         services.AddSingleton<IValidateOptions<RemixOptions>, RemixOptionsValidator>();
         services.AddSingleton<CoreMetrics>();
-        services.AddSingleton<StatusFlights>();
+        services.AddSingleton<PollCadence>();
+        services.AddSingleton<StatusPolls>();
         services.AddScoped<RemixOwnership>();
         services.AddScoped<RemixSubmissions>();
         services.AddScoped<RemixStatuses>();

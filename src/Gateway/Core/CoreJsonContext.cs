@@ -10,4 +10,5 @@ namespace Gateway.Core;
 [JsonSerializable(typeof(RemixState))]
 [JsonSerializable(typeof(RemixStatus))]
 [JsonSerializable(typeof(RemixResult))]
+[JsonSerializable(typeof(KeptStatus))]
 internal sealed partial class CoreJsonContext : JsonSerializerContext;

@@ -32,4 +32,16 @@ internal static class KeptAnswers
             // Asked of Sunra again next time.
         }
     }
+
+    public static async Task TryForgetAsync(this IStateStore store, string key)
+    {
+        try
+        {
+            await store.ReplaceAsync(key, "", null, TimeSpan.Zero);
+        }
+        catch (StateStoreUnavailableException)
+        {
+            // It runs out by itself.
+        }
+    }
 }

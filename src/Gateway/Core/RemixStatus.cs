@@ -25,6 +25,10 @@ public sealed record RemixStatus
     /// <summary>COMPLETED: how long the generation took.</summary>
     public RemixMetrics? Metrics { get; init; }
 
+    /// <summary>When Sunra reported this status (its age is the <c>Age</c> of a status answer); null when asked of Sunra with logs just now.</summary>
+    [JsonIgnore]
+    public DateTimeOffset? SeenAt { get; init; }
+
     /// <summary>COMPLETED or CANCELED: nothing will change any more.</summary>
     [JsonIgnore]
     public bool IsFinal => Status is RemixState.Completed or RemixState.Canceled;

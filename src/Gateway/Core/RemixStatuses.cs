@@ -1,25 +1,23 @@
 using Gateway.Problems;
 using Gateway.State;
 using Gateway.Sunra;
-using Microsoft.Extensions.Options;
 
 namespace Gateway.Core;
 
 /// <summary>
-/// A remix's status and result, coalesced so that Sunra sees about one status call per poll interval
-/// per remix however many callers poll or watch it:
+/// A remix's status and result for every door, so that Sunra sees about one status call per remix per
+/// poll interval however many callers poll or watch it, and the account's budget is spent evenly:
 /// <list type="bullet">
-/// <item>a status is kept in the state store for <c>Sunra:StatusPollIntervalSeconds</c>, so every
-/// replica answers from it meanwhile;</item>
-/// <item>on a miss, one call to Sunra per remix is in flight on a replica (<see cref="StatusFlights"/>):
-/// every request that misses meanwhile waits for that call's answer;</item>
+/// <item>the latest status Sunra reported is kept in the state store, with when it was seen, and
+/// answers at once while fresh; a stale one starts the remix's one poll (<see cref="StatusPolls"/>) at
+/// the pace the budget allows (<see cref="PollCadence"/>);</item>
 /// <item>a final status (COMPLETED, CANCELED) and the result are kept as long as the remix's owner
 /// record: once done, reads no longer reach Sunra.</item>
 /// </list>
 /// A status with logs is asked of Sunra each time: logs are not kept.
 /// </summary>
 internal sealed class RemixStatuses(
-    RemixOwnership ownership, SunraQueueClient sunra, StatusFlights flights, IStateStore store, IOptions<SunraOptions> options, CoreMetrics metrics)
+    RemixOwnership ownership, SunraQueueClient sunra, StatusPolls polls, PollCadence cadence, IStateStore store)
 {
     /// <summary>The caller's remix's status.</summary>
     public async Task<Outcome<RemixStatus>> GetAsync(string requestId, string caller, bool logs, CancellationToken cancellationToken) =>
@@ -57,7 +55,7 @@ internal sealed class RemixStatuses(
             case { Status: RemixState.Completed, Success: false }:
                 return new ResultRead(ResultKind.Failed, status.Value, null, null);
             case { Status: not RemixState.Completed }:
-                return new ResultRead(ResultKind.NotFinished, status.Value, null, null) { RetryAfter = options.Value.StatusPollInterval };
+                return new ResultRead(ResultKind.NotFinished, status.Value, null, null) { RetryAfter = cadence.Interval };
         }
 
         var result = await GetResultAsync(requestId, cancellationToken);
@@ -76,9 +74,7 @@ internal sealed class RemixStatuses(
             return withLogs.Failed ? withLogs.FailedAs<RemixStatus>() : StatusOf(requestId, withLogs.Value);
         }
 
-        var kept = await store.TryGetAsync(StatusKey(requestId), CoreJsonContext.Default.RemixStatus);
-        metrics.StatusRead(kept is not null);
-        return kept ?? await flights.FetchAsync(requestId).WaitAsync(cancellationToken);
+        return await polls.ReadAsync(requestId, cancellationToken);
     }
 
     private async Task<Outcome<RemixResult>> GetResultAsync(string requestId, CancellationToken cancellationToken)
@@ -130,8 +126,6 @@ internal sealed class RemixStatuses(
         SunraQueueState.Completed => RemixState.Completed,
         _ => RemixState.Canceled,
     };
-
-    internal static string StatusKey(string requestId) => "status:" + requestId;
 
     private static string ResultKey(string requestId) => "result:" + requestId;
 }

@@ -20,6 +20,7 @@ internal sealed partial class RemixSubmissions(
     SubmitQuota quota,
     RecordKeeper keeper,
     PendingWebhooks webhooks,
+    StatusPolls polls,
     CallerDirectory callers,
     IOptions<RemixOptions> remix,
     IOptions<SunraOptions> options,
@@ -104,6 +105,9 @@ internal sealed partial class RemixSubmissions(
             QueuePosition = accepted.Value.QueuePosition,
         };
         await keeper.WriteAsync($"record remix {remix.RequestId} as {caller}'s", () => owners.RecordAsync(remix.RequestId, caller));
+
+        // The submit's answer is its latest known status until the first poll.
+        await polls.KeepSubmittedAsync(new RemixStatus { RequestId = remix.RequestId, Status = remix.Status, QueuePosition = remix.QueuePosition });
         if (order.WebhookUrl is { } url)
         {
             await keeper.WriteAsync($"register the webhook of remix {remix.RequestId}", () => webhooks.RegisterAsync(remix.RequestId, caller, url));

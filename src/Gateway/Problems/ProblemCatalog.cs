@@ -43,6 +43,13 @@ public static class ProblemCatalog
         WithRetryAfter = true,
     };
 
+    public static readonly ProblemType AccountBudgetSpent = new(
+        "/problems/account-budget-spent", Status429TooManyRequests, "The account's submits are spent for now",
+        "The company's Sunra account has submitted as many remixes as Sunra allows in this second or minute, for all callers together. Nothing was submitted. Try again after the Retry-After delay.")
+    {
+        WithRetryAfter = true,
+    };
+
     public static readonly ProblemType RemixCanceled = new(
         "/problems/remix-canceled", Status410Gone, "The remix was canceled",
         "The remix was canceled; it has no video.");
@@ -144,7 +151,7 @@ public static class ProblemCatalog
     public static IReadOnlyList<ProblemType> All { get; } =
     [
         InvalidRequest, UnsupportedMediaType, Unauthenticated, RemixNotFound, PayloadTooLarge, RateLimited, QuotaExhausted,
-        RemixCanceled, NotCancellable, GenerationFailed, UpstreamRejectedInput, UpstreamCredentials, UpstreamError,
+        AccountBudgetSpent, RemixCanceled, NotCancellable, GenerationFailed, UpstreamRejectedInput, UpstreamCredentials, UpstreamError,
         UpstreamUnreachable, UpstreamThrottled, UpstreamTimeout, UpstreamUnavailable, StateUnavailable,
         IdempotencyKeyReused, IdempotencyOutcomeUnknown, IdempotencyKeyInUse,
         EndpointNotFound, RequestNotCompleted, PredictionFailed, ProxyTargetRefused,

@@ -45,7 +45,7 @@ public static class RemixApi
                 "then submits it to Sunra's queue once. Answers 202 with the request_id and the gateway's URLs to follow it. " +
                 "With an Idempotency-Key, a repeat of the same request within " + IdempotencyKeys.RetentionText + " answers the original request_id " +
                 "(with Idempotent-Replayed: true) instead of buying another remix.")
-            .ProducesProblems(InvalidRequest, IdempotencyOutcomeUnknown, IdempotencyKeyInUse, PayloadTooLarge, UnsupportedMediaType, UpstreamRejectedInput, IdempotencyKeyReused, QuotaExhausted);
+            .ProducesProblems(InvalidRequest, IdempotencyOutcomeUnknown, IdempotencyKeyInUse, PayloadTooLarge, UnsupportedMediaType, UpstreamRejectedInput, IdempotencyKeyReused, QuotaExhausted, AccountBudgetSpent);
 
         // A remix is seen only by the caller that submitted it; for anyone else it does not exist.
         var one = remix.MapGroup("/{request_id}")
@@ -53,6 +53,7 @@ public static class RemixApi
             .ProducesProblems(InvalidRequest, RemixNotFound);
 
         one.MapGet("/status", GetStatus)
+            .RequireRateLimiting(CallerPolicies.Status)
             .WithName(RemixExamples.Status)
             .WithSummary("Get a remix's queue status")
             .WithDescription("IN_QUEUE (with queue_position), IN_PROGRESS, COMPLETED (with success, error and metrics) or CANCELED. `?logs=true` adds the generation's logs.");
@@ -106,10 +107,11 @@ public static class RemixApi
 
     /// <param name="requestId">The remix.</param>
     /// <param name="statuses">The core's status reads.</param>
+    /// <param name="clock">The gateway's clock, for the status's age.</param>
     /// <param name="http">The call.</param>
     /// <param name="logs">true adds the generation's logs (read as text, so that a value that is not a boolean gets the gateway's own problem answer).</param>
     internal static async Task<Results<Ok<RemixStatus>, ProblemHttpResult>> GetStatus(
-        [FromRoute(Name = "request_id"), RequestId] string requestId, RemixStatuses statuses, HttpContext http, string? logs = null)
+        [FromRoute(Name = "request_id"), RequestId] string requestId, RemixStatuses statuses, TimeProvider clock, HttpContext http, string? logs = null)
     {
         if (!bool.TryParse(string.IsNullOrEmpty(logs) ? "false" : logs, out var withLogs))
         {
@@ -117,7 +119,13 @@ public static class RemixApi
         }
 
         var status = await statuses.GetAsync(requestId, http.CallerName(), withLogs, http.RequestAborted);
-        return status.Failed ? status.Problem.ToResult(http) : TypedResults.Ok(status.Value);
+        if (status.Failed)
+        {
+            return status.Problem.ToResult(http);
+        }
+
+        AgeHeader.Write(http.Response, status.Value.SeenAt, clock.GetUtcNow());
+        return TypedResults.Ok(status.Value);
     }
 
     internal static async Task<Results<Ok<RemixResult>, Accepted<RemixStatus>, ProblemHttpResult>> GetResult(

@@ -173,6 +173,7 @@ internal sealed class RemixExamples : IOpenApiOperationTransformer
             ("202", "Retry-After", "Seconds to wait before asking again.", JsonSchemaType.Integer),
         ],
         Cancel => [("202", "Location", "The status URL of the remix.", JsonSchemaType.String)],
+        Status => [("200", AgeHeader.Name, AgeHeader.Description, JsonSchemaType.Integer)],
         _ => [],
     };
 

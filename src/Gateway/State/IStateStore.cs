@@ -35,9 +35,36 @@ public interface IStateStore
 
     Task<IReadOnlyList<string>> MembersAsync(string setKey);
 
+    /// <summary>
+    /// Takes a permit of a rolling-window limit (at most <see cref="RollingWindow.Limit"/> permits in any
+    /// span of <see cref="RollingWindow.Length"/>, for each window at once), unless the limit is paused
+    /// (<see cref="PauseRollingAsync"/>): then, or when a window is full, the answer says how long until
+    /// a permit could be had. Atomic across replicas; the windows slide, they do not turn on the clock.
+    /// </summary>
+    Task<RollingPermit> TakeRollingPermitAsync(string key, IReadOnlyList<RollingWindow> windows);
+
+    /// <summary>Refuses every permit of the limit at <paramref name="key"/> for <paramref name="duration"/> (a longer pause already set is kept).</summary>
+    Task PauseRollingAsync(string key, TimeSpan duration);
+
+    /// <summary>Marks a member of a set of recently seen members as seen now.</summary>
+    Task TouchAsync(string setKey, string member);
+
+    /// <summary>How many members of the set were seen within <paramref name="within"/>; the older ones leave it.</summary>
+    Task<long> CountTouchedAsync(string setKey, TimeSpan within);
+
     /// <summary>Completes when the store answers; throws when it cannot be reached.</summary>
     Task PingAsync();
 }
+
+/// <summary>One window of a rolling-window limit: at most <paramref name="Limit"/> permits in any span of <paramref name="Length"/>.</summary>
+public readonly record struct RollingWindow(int Limit, TimeSpan Length);
+
+/// <summary>
+/// The answer to a permit asked of a rolling-window limit: taken, or not and how long until one could
+/// be (<paramref name="Wait"/>; <paramref name="Paused"/> when the limit is paused). <paramref name="Remaining"/>
+/// is what the fullest window has left once this permit is counted.
+/// </summary>
+public readonly record struct RollingPermit(bool Taken, TimeSpan Wait, bool Paused, int Remaining);
 
 /// <summary>The state store cannot be reached: the gateway answers 503 rather than act without its records.</summary>
 public sealed class StateStoreUnavailableException(string message, Exception? innerException) : Exception(message, innerException);

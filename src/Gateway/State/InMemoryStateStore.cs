@@ -13,6 +13,8 @@ public sealed class InMemoryStateStore(TimeProvider clock) : IStateStore
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _sets = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RollingLog> _rolling = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, DateTimeOffset>> _touched = new(StringComparer.Ordinal);
     private long _nextSweepTicks;
 
     public Task<string?> GetAsync(string key) =>
@@ -101,6 +103,40 @@ public sealed class InMemoryStateStore(TimeProvider clock) : IStateStore
     public Task<IReadOnlyList<string>> MembersAsync(string setKey) =>
         Task.FromResult<IReadOnlyList<string>>(_sets.TryGetValue(setKey, out var members) ? [.. members.Keys] : []);
 
+    public Task<RollingPermit> TakeRollingPermitAsync(string key, IReadOnlyList<RollingWindow> windows) =>
+        Task.FromResult(_rolling.GetOrAdd(key, _ => new RollingLog()).Take(windows, clock.GetUtcNow()));
+
+    public Task PauseRollingAsync(string key, TimeSpan duration)
+    {
+        _rolling.GetOrAdd(key, _ => new RollingLog()).Pause(clock.GetUtcNow() + duration);
+        return Task.CompletedTask;
+    }
+
+    public Task TouchAsync(string setKey, string member)
+    {
+        _touched.GetOrAdd(setKey, _ => new ConcurrentDictionary<string, DateTimeOffset>(StringComparer.Ordinal))[member] = clock.GetUtcNow();
+        return Task.CompletedTask;
+    }
+
+    public Task<long> CountTouchedAsync(string setKey, TimeSpan within)
+    {
+        if (!_touched.TryGetValue(setKey, out var members))
+        {
+            return Task.FromResult(0L);
+        }
+
+        var since = clock.GetUtcNow() - within;
+        foreach (var (member, seen) in members)
+        {
+            if (seen <= since)
+            {
+                members.TryRemove(KeyValuePair.Create(member, seen));
+            }
+        }
+
+        return Task.FromResult((long)members.Count);
+    }
+
     public Task PingAsync() => Task.CompletedTask;
 
     private Entry NewEntry(string value, TimeSpan timeToLive) => new(value, clock.GetUtcNow() + timeToLive);
@@ -137,6 +173,77 @@ public sealed class InMemoryStateStore(TimeProvider clock) : IStateStore
             {
                 _entries.TryRemove(KeyValuePair.Create(key, entry));
             }
+        }
+    }
+
+    /// <summary>The permits of one rolling-window limit taken within its longest window, oldest first, and its pause.</summary>
+    private sealed class RollingLog
+    {
+        private readonly List<DateTimeOffset> _taken = [];
+        private readonly Lock _lock = new();
+        private DateTimeOffset _pausedUntil;
+
+        public RollingPermit Take(IReadOnlyList<RollingWindow> windows, DateTimeOffset now)
+        {
+            lock (_lock)
+            {
+                if (_pausedUntil > now)
+                {
+                    return new RollingPermit(false, _pausedUntil - now, true, 0);
+                }
+
+                var longest = windows.Max(window => window.Length);
+                _taken.RemoveRange(0, FirstAfter(now - longest));
+                var wait = TimeSpan.Zero;
+                var remaining = int.MaxValue;
+                foreach (var window in windows)
+                {
+                    var first = FirstAfter(now - window.Length);
+                    var count = _taken.Count - first;
+                    if (count >= window.Limit)
+                    {
+                        var freed = _taken[first + count - window.Limit] + window.Length - now;
+                        wait = freed > wait ? freed : wait;
+                    }
+                    else
+                    {
+                        remaining = Math.Min(remaining, window.Limit - count - 1);
+                    }
+                }
+
+                if (wait > TimeSpan.Zero)
+                {
+                    return new RollingPermit(false, wait, false, 0);
+                }
+
+                _taken.Add(now);
+                return new RollingPermit(true, TimeSpan.Zero, false, remaining);
+            }
+        }
+
+        public void Pause(DateTimeOffset until)
+        {
+            lock (_lock)
+            {
+                _pausedUntil = until > _pausedUntil ? until : _pausedUntil;
+            }
+        }
+
+        // The index of the first permit taken after the instant (the list is in the order taken).
+        private int FirstAfter(DateTimeOffset instant)
+        {
+            var index = _taken.BinarySearch(instant);
+            if (index < 0)
+            {
+                return ~index;
+            }
+
+            while (index < _taken.Count && _taken[index] <= instant)
+            {
+                index++;
+            }
+
+            return index;
         }
     }
 

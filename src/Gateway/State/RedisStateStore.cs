@@ -23,6 +23,57 @@ public sealed class RedisStateStore : IStateStore
         return count
         """;
 
+    // Redis's own clock (TIME) measures the windows, so that replicas whose clocks differ still count as one.
+    private const string TakeRollingScript = """
+        local paused = redis.call('PTTL', KEYS[2])
+        if paused > 0 then return {0, paused, 1, 0} end
+        local time = redis.call('TIME')
+        local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+        local windows = tonumber(ARGV[2])
+        local longest = 0
+        for i = 1, windows do
+          longest = math.max(longest, tonumber(ARGV[2 + 2 * i]))
+        end
+        redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - longest)
+        local wait = 0
+        local remaining = -1
+        for i = 1, windows do
+          local limit = tonumber(ARGV[1 + 2 * i])
+          local length = tonumber(ARGV[2 + 2 * i])
+          local count = redis.call('ZCOUNT', KEYS[1], '(' .. (now - length), '+inf')
+          if count >= limit then
+            local oldest = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. (now - length), '+inf', 'WITHSCORES', 'LIMIT', count - limit, 1)
+            wait = math.max(wait, tonumber(oldest[2]) + length - now)
+          elseif remaining < 0 or limit - count - 1 < remaining then
+            remaining = limit - count - 1
+          end
+        end
+        if wait > 0 then return {0, wait, 0, 0} end
+        redis.call('ZADD', KEYS[1], now, ARGV[1])
+        redis.call('PEXPIRE', KEYS[1], longest)
+        return {1, 0, 0, remaining}
+        """;
+
+    private const string PauseScript = """
+        if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], '1', 'PX', ARGV[1]) end
+        return 1
+        """;
+
+    // A set nobody touches for a day is let go.
+    private const string TouchScript = """
+        local time = redis.call('TIME')
+        redis.call('ZADD', KEYS[1], tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000), ARGV[1])
+        redis.call('PEXPIRE', KEYS[1], 86400000)
+        return 1
+        """;
+
+    private const string CountTouchedScript = """
+        local time = redis.call('TIME')
+        local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+        redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[1]))
+        return redis.call('ZCARD', KEYS[1])
+        """;
+
     // Taken on first use: the store is built with the services, before the connection is opened.
     private readonly Lazy<IDatabase> _database;
 
@@ -64,7 +115,32 @@ public sealed class RedisStateStore : IStateStore
     public async Task<IReadOnlyList<string>> MembersAsync(string setKey) =>
         [.. (await Run(db => db.SetMembersAsync(setKey))).Select(member => member.ToString())];
 
+    public async Task<RollingPermit> TakeRollingPermitAsync(string key, IReadOnlyList<RollingWindow> windows)
+    {
+        var arguments = new RedisValue[2 + (2 * windows.Count)];
+        arguments[0] = Guid.NewGuid().ToString("N");
+        arguments[1] = windows.Count;
+        for (var i = 0; i < windows.Count; i++)
+        {
+            arguments[2 + (2 * i)] = windows[i].Limit;
+            arguments[3 + (2 * i)] = Milliseconds(windows[i].Length);
+        }
+
+        var answer = (RedisResult[])(await Run(db => db.ScriptEvaluateAsync(TakeRollingScript, [key, PauseKey(key)], arguments)))!;
+        return new RollingPermit((long)answer[0] == 1, TimeSpan.FromMilliseconds((long)answer[1]), (long)answer[2] == 1, (int)(long)answer[3]);
+    }
+
+    public Task PauseRollingAsync(string key, TimeSpan duration) =>
+        Run(db => db.ScriptEvaluateAsync(PauseScript, [PauseKey(key)], [Milliseconds(duration)]));
+
+    public Task TouchAsync(string setKey, string member) => Run(db => db.ScriptEvaluateAsync(TouchScript, [setKey], [member]));
+
+    public async Task<long> CountTouchedAsync(string setKey, TimeSpan within) =>
+        (long)await Run(db => db.ScriptEvaluateAsync(CountTouchedScript, [setKey], [Milliseconds(within)]));
+
     public Task PingAsync() => Run(db => db.PingAsync());
+
+    private static string PauseKey(string key) => key + ":paused";
 
     private static long Milliseconds(TimeSpan timeToLive) => Math.Max(1, (long)timeToLive.TotalMilliseconds);
 

@@ -45,13 +45,16 @@ public static class SunraExtensions
         services.AddSingleton<SunraCallLogger>();
 
         services.AddSingleton<SunraResilience>();
+        services.AddSingleton<AccountBudget>();
+        services.AddTransient<SunraBudgetHandler>();
 
         // Polly logs every attempt of every call at Information: a second log line per request, at
         // the cost of a JSON line each. Attempts that succeed go to Debug; retries, failed attempts
         // and the circuit breaker keep their own levels.
         services.Configure<TelemetryOptions>(telemetry => telemetry.SeverityProvider = SunraResilience.Severity);
 
-        // The resilience handler is outermost, so every attempt goes through the handlers within it.
+        // The resilience handler is outermost, so every attempt goes through the handlers within it, the
+        // account's budget first: no attempt is sent without a permit.
         // Its per-attempt timeout bounds each call; HttpClient's own timeout would cut across retries.
         var client = services.AddRefitGeneratedClient<ISunraQueueApi>(new RefitSettings(new SystemTextJsonContentSerializer(SunraJson.Options)))
             .ConfigureHttpClient((provider, client) =>
@@ -60,7 +63,8 @@ public static class SunraExtensions
                 client.Timeout = Timeout.InfiniteTimeSpan;
             });
         client.AddResilienceHandler("sunra", (pipeline, context) => context.ServiceProvider.GetRequiredService<SunraResilience>().Configure(pipeline));
-        client.AddHttpMessageHandler<SunraRequestIdHandler>()
+        client.AddHttpMessageHandler<SunraBudgetHandler>()
+            .AddHttpMessageHandler<SunraRequestIdHandler>()
             .AddHttpMessageHandler<SunraKeyHandler>()
             .RemoveAllLoggers()
             .AddLogger<SunraCallLogger>()

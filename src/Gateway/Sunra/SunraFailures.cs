@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Gateway.Problems;
+using Gateway.State;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
 using Refit;
@@ -27,6 +28,34 @@ internal sealed partial class SunraFailures(SunraKeyRedactor redactor, SunraResi
         cancellationToken.ThrowIfCancellationRequested();
         var reached = Reached(failure);
         return Failure<T>(operation, TransportProblem(operation, failure, reached), reached);
+    }
+
+    /// <summary>
+    /// A call held back, or throttled, for the account's limits. Nothing was sold: a throttled submit was
+    /// refused by Sunra, the others were never sent. A submit the budget cannot fit in time is the
+    /// caller's 429 (the account is busy, as a caller's own limit would be); every other kind is a 503
+    /// with the wait, as a throttle by Sunra is.
+    /// </summary>
+    public Outcome<T> AccountRefusal<T>(SunraQueueCall operation, SunraAccountRefusal refusal)
+        where T : class
+    {
+        var retryAfter = TimeSpan.FromSeconds(Math.Clamp(refusal.RetryAfter.TotalSeconds, 1, 3600));
+        switch (refusal.Reason)
+        {
+            case AccountRefusalReason.StoreUnavailable:
+                return StateStoreUnavailableHandler.Problem;
+            case AccountRefusalReason.BudgetSpent when operation == SunraQueueCall.Submit:
+                return ProblemCatalog.AccountBudgetSpent.AsProblem() with { RetryAfter = retryAfter };
+            case AccountRefusalReason.BudgetSpent:
+                return ProblemCatalog.UpstreamThrottled.With(
+                    "The company's Sunra account has spent the calls its rate limits allow just now, so the gateway did not call Sunra. Try again after the Retry-After delay.") with
+                {
+                    RetryAfter = retryAfter,
+                };
+            default:
+                LogThrottled(operation, refusal.Reason == AccountRefusalReason.Throttled, retryAfter.TotalSeconds);
+                return ProblemCatalog.UpstreamThrottled.AsProblem() with { RetryAfter = retryAfter };
+        }
     }
 
     /// <summary>A 2xx the gateway cannot read: for a submit, a remix may have been sold and not recorded.</summary>
@@ -170,6 +199,9 @@ internal sealed partial class SunraFailures(SunraKeyRedactor redactor, SunraResi
     // Sunra's wait, kept between a second and an hour whatever it says.
     private static TimeSpan RetryAfterOf(IApiResponse response) =>
         TimeSpan.FromSeconds(Math.Clamp((SunraResilience.RequestedWait(response.Headers) ?? TimeSpan.FromSeconds(1)).TotalSeconds, 1, 3600));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sunra throttled the account ({Operation}, answered now: {Answered}); calls of its kind wait {PauseSeconds} s")]
+    private partial void LogThrottled(SunraQueueCall operation, bool answered, double pauseSeconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sunra was not called for {Operation}: the circuit is open")]
     private partial void LogCircuitOpen(SunraQueueCall operation);

@@ -22,9 +22,46 @@ public sealed class SunraOptions
     [Range(1, 600)]
     public int CircuitBreakSeconds { get; set; } = 15;
 
-    /// <summary>How often a status stream asks Sunra for news.</summary>
+    /// <summary>
+    /// The shortest time between two status calls to Sunra for one remix, cluster-wide. With many remixes
+    /// followed the account's budget spreads the polls further apart (<see cref="SunraLimits"/>).
+    /// </summary>
     [Range(0.05, 60)]
     public double StatusPollIntervalSeconds { get; set; } = 1;
 
+    /// <summary>Sunra's limits on the account, which all replicas share (section <c>Sunra:Limits</c>).</summary>
+    public SunraLimits Limits { get; set; } = new();
+
     internal TimeSpan StatusPollInterval => TimeSpan.FromSeconds(StatusPollIntervalSeconds);
+}
+
+/// <summary>
+/// Sunra's rate limits on the whole account, as its queue documentation gives them; over them Sunra
+/// answers 403. Raise them here when Sunra raises the account's.
+/// </summary>
+public sealed class SunraLimits
+{
+    [Range(1, 1_000_000)]
+    public int SubmitsPerSecond { get; set; } = 10;
+
+    [Range(1, 10_000_000)]
+    public int SubmitsPerMinute { get; set; } = 100;
+
+    /// <summary>Status, result, cancel and stream calls.</summary>
+    [Range(1, 1_000_000)]
+    public int OtherCallsPerSecond { get; set; } = 100;
+
+    [Range(1, 10_000_000)]
+    public int OtherCallsPerMinute { get; set; } = 1800;
+
+    /// <summary>How long a submit may wait for the account's budget before it is refused with 429.</summary>
+    [Range(0, 10)]
+    public double SubmitWaitSeconds { get; set; } = 2;
+
+    /// <summary>
+    /// The share of the other calls' budget that status polls may spend; the rest is kept for results,
+    /// cancels and logs, so that a remix that has ended can always be read.
+    /// </summary>
+    [Range(0.1, 1)]
+    public double PollShare { get; set; } = 0.8;
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Sunra;
@@ -30,6 +31,13 @@ internal sealed class SunraOptionsValidator(SunraKey key) : IValidateOptions<Sun
         if (options.BaseUrl is not { IsAbsoluteUri: true, Scheme: "https" or "http" })
         {
             failures.Add($"Sunra:BaseUrl must be an absolute http(s) URL; it is '{options.BaseUrl}'.");
+        }
+
+        // Data annotations do not reach into a nested section: its ranges are checked here, by their full name.
+        var limits = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(options.Limits, new ValidationContext(options.Limits), limits, validateAllProperties: true))
+        {
+            failures.AddRange(limits.Select(result => $"Sunra:Limits:{string.Join(", ", result.MemberNames)}: {result.ErrorMessage}"));
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

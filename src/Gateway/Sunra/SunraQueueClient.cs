@@ -41,6 +41,10 @@ internal sealed class SunraQueueClient(ISunraQueueApi api, SunraAnswers answers,
         {
             response = await call(cancellationToken);
         }
+        catch (SunraAccountRefusal refusal)
+        {
+            return Refused<T>(operation, refusal);
+        }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or ExecutionRejectedException)
         {
             metrics.Call(operation, null);
@@ -49,6 +53,11 @@ internal sealed class SunraQueueClient(ISunraQueueApi api, SunraAnswers answers,
 
         using (response)
         {
+            if (!response.IsReceived && response.Error?.InnerException is SunraAccountRefusal wrapped)
+            {
+                return Refused<T>(operation, wrapped);
+            }
+
             metrics.Call(operation, response.IsReceived ? (int)response.StatusCode! : null);
             if (!response.IsReceived)
             {
@@ -64,6 +73,23 @@ internal sealed class SunraQueueClient(ISunraQueueApi api, SunraAnswers answers,
                 ? failures.Unreadable<T>(operation, (int)response.StatusCode!)
                 : failures.Refused<T>(operation, requestId, response);
         }
+    }
+
+    // A throttle Sunra answered is a call (a 403) and a throttle; a call the budget held back is neither.
+    private Outcome<T> Refused<T>(SunraQueueCall operation, SunraAccountRefusal refusal)
+        where T : class
+    {
+        if (refusal.ReachedSunra)
+        {
+            metrics.Call(operation, 403);
+            metrics.Throttled(operation);
+        }
+        else
+        {
+            metrics.NotSent(operation, refusal.Reason);
+        }
+
+        return failures.AccountRefusal<T>(operation, refusal);
     }
 }
 

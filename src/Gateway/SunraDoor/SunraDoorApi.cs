@@ -98,7 +98,7 @@ public static class SunraDoorApi
                 "Sunra's submit for openai/sora-2/video-to-video, with the caller's key as 'Authorization: Key <key>'. The same validation, limits, " +
                 "quota, Idempotency-Key and webhooks as POST /remix. Answers 200 with request_id and the gateway's status_url, response_url and cancel_url. " +
                 "Errors are Sunra's error body ({\"error\": {type, code, message, details}, timestamp, request_id}) as application/json.")
-            .ProducesSunraErrors(InvalidRequest, IdempotencyOutcomeUnknown, IdempotencyKeyInUse, PayloadTooLarge, UnsupportedMediaType, UpstreamRejectedInput, IdempotencyKeyReused, QuotaExhausted);
+            .ProducesSunraErrors(InvalidRequest, IdempotencyOutcomeUnknown, IdempotencyKeyInUse, PayloadTooLarge, UnsupportedMediaType, UpstreamRejectedInput, IdempotencyKeyReused, QuotaExhausted, AccountBudgetSpent);
 
         // Sunra's other endpoint ids: the gateway fronts one model.
         queue.MapPost("/{**endpoint_id}", UnknownEndpoint).ExcludeFromDescription();
@@ -109,6 +109,7 @@ public static class SunraDoorApi
             .ProducesSunraErrors(InvalidRequest, RemixNotFound);
 
         one.MapGet("/status", GetStatus)
+            .RequireRateLimiting(CallerPolicies.Status)
             .WithName("SunraStatus")
             .WithSummary("A request's status, as Sunra's queue protocol")
             .WithDescription("IN_QUEUE, IN_PROGRESS, COMPLETED (always with success) or CANCELED, with the request's URLs. logs=1 adds the generation's logs.");
@@ -153,7 +154,7 @@ public static class SunraDoorApi
             .WithName(SunraProxy.SubmitOperation)
             .WithSummary("A submit, through Sunra's client proxy protocol")
             .Produces<SunraSubmitted>(StatusCodes.Status200OK)
-            .ProducesSunraErrors(IdempotencyOutcomeUnknown, IdempotencyKeyInUse, PayloadTooLarge, UnsupportedMediaType, UpstreamRejectedInput, IdempotencyKeyReused, QuotaExhausted);
+            .ProducesSunraErrors(IdempotencyOutcomeUnknown, IdempotencyKeyInUse, PayloadTooLarge, UnsupportedMediaType, UpstreamRejectedInput, IdempotencyKeyReused, QuotaExhausted, AccountBudgetSpent);
 
         proxy.MapPut("", SunraProxy.Refuse)
             .WithName(SunraProxy.CancelOperation)
@@ -212,7 +213,7 @@ public static class SunraDoorApi
             : ProblemCatalog.UnknownEndpoint(EndpointId, endpointId)).ToResult(http);
 
     internal static async Task<Results<Ok<SunraStatus>, ProblemHttpResult>> GetStatus(
-        [FromRoute(Name = "request_id"), RequestId] string requestId, RemixStatuses statuses, HttpContext http, [Description(LogsDescription)] string? logs = null)
+        [FromRoute(Name = "request_id"), RequestId] string requestId, RemixStatuses statuses, TimeProvider clock, HttpContext http, [Description(LogsDescription)] string? logs = null)
     {
         if (LogsRefusal(logs) is { } badLogs)
         {
@@ -220,7 +221,13 @@ public static class SunraDoorApi
         }
 
         var status = await statuses.GetAsync(requestId, http.CallerName(), logs is "1" or "true", http.RequestAborted);
-        return status.Failed ? status.Problem.ToResult(http) : TypedResults.Ok(Shape(status.Value, http.Request));
+        if (status.Failed)
+        {
+            return status.Problem.ToResult(http);
+        }
+
+        AgeHeader.Write(http.Response, status.Value.SeenAt, clock.GetUtcNow());
+        return TypedResults.Ok(Shape(status.Value, http.Request));
     }
 
     internal static async Task<Results<SunraStatusStream, ProblemHttpResult>> StreamStatus(

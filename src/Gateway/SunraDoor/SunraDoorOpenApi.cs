@@ -33,6 +33,11 @@ internal sealed class SunraDoorOpenApi : IOpenApiOperationTransformer
         }
 
         DescribeLogs(operation);
+        if (operation.OperationId is "SunraStatus" or SunraProxy.ReadOperation && operation.Responses?.TryGetValue("200", out var ok) is true && ok is OpenApiResponse status)
+        {
+            OpenApiProblems.AddHeader(status, AgeHeader.Name, AgeHeader.Description, JsonSchemaType.Integer);
+        }
+
         if (SunraProxy.IsProxyOperation(operation.OperationId))
         {
             DescribeProxy(operation, context);

@@ -119,14 +119,36 @@ public abstract class LimitTests : GatewayTest
         var answers = new List<HttpStatusCode>();
         for (var i = 0; i < 7; i++)
         {
-            using var response = await Client.GetAsync($"/remix/{id}/status", Cancellation);
+            using var response = await Client.GetAsync($"/remix/{id}", Cancellation);
             answers.Add(response.StatusCode);
         }
 
-        Assert.Equal(5, answers.Count(a => a == HttpStatusCode.OK));
+        Assert.Equal(5, answers.Count(a => a != HttpStatusCode.TooManyRequests));
         Assert.Equal([HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], answers[5..]);
         using var submit = await Client.PostAsync("/remix", Http.Json(Http.Remix("v", "p")), Cancellation);
         Assert.Equal(HttpStatusCode.Accepted, submit.StatusCode);
+    }
+
+    [Fact]
+    public async Task Status_reads_are_never_refused_for_their_rate_but_status_with_logs_counts_as_a_read()
+    {
+        var id = (await Client.SubmitAsync()).GetProperty("request_id").GetString()!;
+        for (var i = 0; i < 20; i++)
+        {
+            using var status = await Client.GetAsync($"/remix/{id}/status", Cancellation);
+            Assert.Equal(HttpStatusCode.OK, status.StatusCode);
+        }
+
+        var withLogs = new List<HttpStatusCode>();
+        for (var i = 0; i < 7; i++)
+        {
+            using var response = await Client.GetAsync($"/remix/{id}/status?logs=true", Cancellation);
+            withLogs.Add(response.StatusCode);
+        }
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.OK, 5).Concat([HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests]), withLogs);
+        using var plain = await Client.GetAsync($"/remix/{id}/status", Cancellation);
+        Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
     }
 
     [Fact]

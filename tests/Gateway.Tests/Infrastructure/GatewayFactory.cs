@@ -55,6 +55,12 @@ public sealed class GatewayFactory(EmulatorServer sunra, IReadOnlyDictionary<str
         builder.UseSetting("Gateway:Defaults:ReadsPerMinute", "100000");
         builder.UseSetting("Gateway:Defaults:DailySubmitQuota", "100000");
 
+        // Sunra's account limits are lifted as the callers' are: the tests that are about them set their own.
+        builder.UseSetting("Sunra:Limits:SubmitsPerSecond", "100000");
+        builder.UseSetting("Sunra:Limits:SubmitsPerMinute", "1000000");
+        builder.UseSetting("Sunra:Limits:OtherCallsPerSecond", "100000");
+        builder.UseSetting("Sunra:Limits:OtherCallsPerMinute", "1000000");
+
         // Everything is logged, down to Verbose, so that the leak tests see every line.
         builder.UseSetting("Serilog:MinimumLevel:Default", "Verbose");
         builder.UseSetting("Serilog:MinimumLevel:Override:Microsoft", "Verbose");

@@ -70,6 +70,12 @@ public sealed class DocumentedProblemTests(DocumentedProblemTests.Document docum
             AllDoors,
             async (stage, door) => [await stage.SendOnceSpentAsync(() => Submit(door, Remix()))]),
 
+        // The account's one submit a minute is spent, and a submit may not wait for the next.
+        [ProblemCatalog.AccountBudgetSpent] = new(
+            new() { StandingClock = true, Settings = new() { ["Sunra:Limits:SubmitsPerMinute"] = "1", ["Sunra:Limits:SubmitWaitSeconds"] = "0" } },
+            AllDoors,
+            async (stage, door) => [await stage.SendOnceSpentAsync(() => Submit(door, Remix()))]),
+
         [ProblemCatalog.RemixCanceled] = new(LongQueue, AllDoors, async (stage, door) =>
         {
             var id = await stage.SubmitAsync();

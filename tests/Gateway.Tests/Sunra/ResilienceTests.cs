@@ -120,7 +120,7 @@ public sealed class ResilienceTests() : GatewayTest(
         Sunra.Script.Enqueue(SunraOperation.Status, Throttled(retryAfterSeconds: 30), times: 3);
         var clock = Stopwatch.StartNew();
 
-        using var response = await StatusAsync(id);
+        using var response = await StatusWithLogsAsync(id);
 
         await response.AssertProblemAsync(503, "/problems/upstream-throttled");
         Assert.Equal(TimeSpan.FromSeconds(30), response.Headers.RetryAfter?.Delta);
@@ -135,7 +135,7 @@ public sealed class ResilienceTests() : GatewayTest(
         var id = await SubmittedAsync();
         Sunra.Script.Enqueue(SunraOperation.Status, new Fault(429, "{}") { Headers = new Dictionary<string, string> { ["x-ratelimit-reset"] = "12" } }, times: 3);
 
-        using var response = await StatusAsync(id);
+        using var response = await StatusWithLogsAsync(id);
 
         await response.AssertProblemAsync(503, "/problems/upstream-throttled");
         Assert.Equal(TimeSpan.FromSeconds(12), response.Headers.RetryAfter?.Delta);
@@ -266,7 +266,7 @@ public sealed class ResilienceTests() : GatewayTest(
         Sunra.Script.Enqueue(SunraOperation.Status, Throttled(retryAfterSeconds: 3), times: 12);
         for (var i = 0; i < 12; i++)
         {
-            using var throttled = await StatusAsync(id);
+            using var throttled = await StatusWithLogsAsync(id);
             await throttled.AssertProblemAsync(503, "/problems/upstream-throttled");
         }
 
@@ -307,6 +307,9 @@ public sealed class ResilienceTests() : GatewayTest(
     private async Task<string> SubmittedAsync() => (await Client.SubmitAsync()).GetProperty("request_id").GetString()!;
 
     private Task<HttpResponseMessage> StatusAsync(string id) => Client.GetAsync($"/remix/{id}/status", Cancellation);
+
+    // A status with logs is asked of Sunra each time, so its failures reach the caller.
+    private Task<HttpResponseMessage> StatusWithLogsAsync(string id) => Client.GetAsync($"/remix/{id}/status?logs=true", Cancellation);
 
     private int StatusCalls => Sunra.Calls.All.Count(call => call.Method == "GET" && call.PathAndQuery.Contains("/status", StringComparison.Ordinal));
 

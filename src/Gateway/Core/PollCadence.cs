@@ -1,0 +1,103 @@
+using Gateway.State;
+using Gateway.Sunra;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Core;
+
+/// <summary>
+/// How often each followed remix is polled, so that the polls of all remixes together fit the account's
+/// budget: with N remixes followed (read by a caller, a stream or a webhook waiting for it, across all
+/// replicas) and B polls a second to spend (<see cref="AccountBudget.PollsPerSecond"/>), every N/B
+/// seconds, never more often than <c>Sunra:StatusPollIntervalSeconds</c>. N is counted in the store
+/// (the remixes whose status was wanted lately) and read again at most once a second per replica.
+/// </summary>
+internal sealed class PollCadence
+{
+    private const string FollowedKey = "polls:followed";
+
+    private static readonly TimeSpan CountEvery = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan ShortestHorizon = TimeSpan.FromSeconds(30);
+
+    private readonly IStateStore _store;
+    private readonly TimeProvider _clock;
+    private readonly TimeSpan _shortest;
+    private readonly double _pollsPerSecond;
+    private long _followed;
+    private long _countedAt;
+    private int _counting;
+
+    public PollCadence(IStateStore store, AccountBudget budget, IOptions<SunraOptions> options, TimeProvider clock, CoreMetrics metrics)
+    {
+        _store = store;
+        _clock = clock;
+        _shortest = options.Value.StatusPollInterval;
+        _pollsPerSecond = budget.PollsPerSecond;
+        _countedAt = long.MinValue;
+        metrics.ObservePolls(() => Volatile.Read(ref _followed), () => Interval.TotalSeconds);
+    }
+
+    /// <summary>How many remixes are followed, all replicas together, as last counted.</summary>
+    public long Followed => Volatile.Read(ref _followed);
+
+    /// <summary>The time between two polls of one remix now.</summary>
+    public TimeSpan Interval
+    {
+        get
+        {
+            CountIfDue();
+            var spread = TimeSpan.FromSeconds(Volatile.Read(ref _followed) / _pollsPerSecond);
+            return spread > _shortest ? spread : _shortest;
+        }
+    }
+
+    /// <summary>
+    /// How long a status is news: a little less than the interval, so that a watcher reading once per
+    /// interval never finds the status it already had, and hears of a change at most an interval late.
+    /// </summary>
+    public TimeSpan FreshFor => Interval * 0.9;
+
+    /// <summary>Counts the remix among the followed: its status was wanted and is no longer fresh.</summary>
+    public async Task FollowAsync(string requestId)
+    {
+        try
+        {
+            await _store.TouchAsync(FollowedKey, requestId);
+        }
+        catch (StateStoreUnavailableException)
+        {
+            // Counted again at its next poll; meanwhile the budget itself holds every call back.
+        }
+    }
+
+    // A remix counts as followed while wanted within a few intervals (at least 30 s), so that one read
+    // once per interval, however long that is, keeps counting.
+    private void CountIfDue()
+    {
+        var now = _clock.GetTimestamp();
+        var countedAt = Volatile.Read(ref _countedAt);
+        if ((countedAt != long.MinValue && _clock.GetElapsedTime(countedAt, now) < CountEvery) || Interlocked.CompareExchange(ref _counting, 1, 0) != 0)
+        {
+            return;
+        }
+
+        Volatile.Write(ref _countedAt, now);
+        _ = CountAsync();
+    }
+
+    private async Task CountAsync()
+    {
+        try
+        {
+            var interval = TimeSpan.FromSeconds(Volatile.Read(ref _followed) / _pollsPerSecond) * 3;
+            Volatile.Write(ref _followed, await _store.CountTouchedAsync(FollowedKey, interval > ShortestHorizon ? interval : ShortestHorizon));
+        }
+        catch (StateStoreUnavailableException)
+        {
+            // The last count serves until the store is back.
+        }
+        finally
+        {
+            Volatile.Write(ref _counting, 0);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+using System.Collections.Concurrent;
+using Gateway.Problems;
+using Gateway.State;
+using Gateway.Sunra;
+
+namespace Gateway.Core;
+
+/// <summary>
+/// A remix's status as the gateway knows it, and the polls that keep it fresh. Every reader (a caller,
+/// a stream, the webhook dispatcher) gets the latest known status at once while it is fresh
+/// (<see cref="PollCadence.FreshFor"/>); a reader that finds it stale starts the remix's poll, of which
+/// there is one per remix per interval across all replicas (a lease in the store) and one in flight on a
+/// replica (every reader that finds it stale meanwhile waits for its answer). A poll spends the
+/// account's budget and never waits for it: while the budget or Sunra's throttle holds it back, and
+/// while another replica holds the lease, readers get the latest known status, with its age.
+/// </summary>
+/// <remarks>
+/// A poll runs in a scope of its own and without any caller's cancellation, so that a caller who leaves
+/// does not cancel the answer others are waiting for.
+/// </remarks>
+internal sealed class StatusPolls(IServiceScopeFactory scopes, IStateStore store, PollCadence cadence, TimeProvider clock, CoreMetrics metrics)
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<Outcome<RemixStatus>>>> _flights = new(StringComparer.Ordinal);
+
+    /// <summary>The remix's latest known status, polled first when it is stale and the remix's turn has come.</summary>
+    public async Task<Outcome<RemixStatus>> ReadAsync(string requestId, CancellationToken cancellationToken)
+    {
+        var (kept, polled) = await KeptAsync(requestId);
+        if (kept is not null && (kept.IsFinal || (polled && clock.GetUtcNow() - kept.SeenAt < cadence.FreshFor)))
+        {
+            metrics.StatusRead(kept: true);
+            return kept;
+        }
+
+        metrics.StatusRead(kept: false);
+        Lazy<Task<Outcome<RemixStatus>>>? mine = null;
+        mine = new Lazy<Task<Outcome<RemixStatus>>>(() => PollAsync(requestId, kept, mine!));
+        return await _flights.GetOrAdd(requestId, mine).Value.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Keeps the status a submit was answered with. It is the latest known status until the first poll,
+    /// but never fresh: the first read after a submit asks Sunra (the remix may well have started).
+    /// </summary>
+    public Task KeepSubmittedAsync(RemixStatus status) => KeepAsync(status, polled: false);
+
+    // A final status is never replaced: a slower poll (on this replica or another) may bring an older one.
+    private async Task KeepAsync(RemixStatus status, bool polled)
+    {
+        if (status.IsFinal || (await KeptAsync(status.RequestId)).Status is not { IsFinal: true })
+        {
+            await store.TryKeepAsync(Key(status.RequestId), new KeptStatus(status, clock.GetUtcNow(), polled), CoreJsonContext.Default.KeptStatus, RemixOwners.Retention);
+        }
+    }
+
+    private async Task<(RemixStatus? Status, bool Polled)> KeptAsync(string requestId) =>
+        await store.TryGetAsync(Key(requestId), CoreJsonContext.Default.KeptStatus) is { } kept ? (kept.Status with { SeenAt = kept.SeenAt }, kept.Polled) : (null, false);
+
+    private async Task<Outcome<RemixStatus>> PollAsync(string requestId, RemixStatus? kept, Lazy<Task<Outcome<RemixStatus>>> flight)
+    {
+        try
+        {
+            await cadence.FollowAsync(requestId);
+
+            // Another replica polls it this interval: what is known serves meanwhile. With nothing known
+            // (a record lost with the store), the reader asks Sunra, within the budget, whatever the lease.
+            if (kept is not null && !await store.AddAsync(LeaseKey(requestId), "", cadence.FreshFor))
+            {
+                return kept;
+            }
+
+            await using var scope = scopes.CreateAsyncScope();
+            var report = await scope.ServiceProvider.GetRequiredService<SunraQueueClient>().GetStatusAsync(requestId, logs: false, CancellationToken.None);
+            if (report.Failed)
+            {
+                // A poll that brought no news does not hold the remix's turn: the next reader may try.
+                await store.TryForgetAsync(LeaseKey(requestId));
+                return kept is not null && report.Problem.Type == ProblemCatalog.UpstreamThrottled ? kept : report.FailedAs<RemixStatus>();
+            }
+
+            var status = RemixStatuses.StatusOf(requestId, report.Value) with { SeenAt = clock.GetUtcNow() };
+            await KeepAsync(status, polled: true);
+            return status;
+        }
+        finally
+        {
+            _flights.TryRemove(KeyValuePair.Create(requestId, flight));
+        }
+    }
+
+    private static string Key(string requestId) => "remix-status:" + requestId;
+
+    private static string LeaseKey(string requestId) => "poll-lease:" + requestId;
+}
+
+/// <summary>A status as the store keeps it: with the moment Sunra reported it, and whether a poll did (or the submit's answer).</summary>
+internal sealed record KeptStatus(RemixStatus Status, DateTimeOffset SeenAt, bool Polled);

@@ -1,0 +1,38 @@
+namespace Gateway.Sunra;
+
+/// <summary>
+/// The calls as Sunra's account limits count them, and as the gateway spends its budget on them:
+/// submits have a limit of their own; every other call shares the other limit, of which status polls
+/// may spend only a share (<see cref="SunraLimits.PollShare"/>).
+/// </summary>
+internal enum SunraCallKind
+{
+    /// <summary>A submit (the only POST): waits a moment for budget, then is refused.</summary>
+    Submit,
+
+    /// <summary>A status call without logs: never waits; the status the gateway already knows serves meanwhile.</summary>
+    Poll,
+
+    /// <summary>A result, a cancel, or a status with logs: waits a moment for budget, then is refused.</summary>
+    Read,
+}
+
+internal static class SunraCallKinds
+{
+    /// <summary>The kind of a call, told from the request as Sunra's queue protocol shapes it.</summary>
+    public static SunraCallKind Of(HttpRequestMessage request)
+    {
+        if (request.Method == HttpMethod.Post)
+        {
+            return SunraCallKind.Submit;
+        }
+
+        var uri = request.RequestUri;
+        return request.Method == HttpMethod.Get
+            && uri is not null
+            && uri.AbsolutePath.EndsWith("/status", StringComparison.Ordinal)
+            && !uri.Query.Contains("logs=1", StringComparison.Ordinal)
+            ? SunraCallKind.Poll
+            : SunraCallKind.Read;
+    }
+}
