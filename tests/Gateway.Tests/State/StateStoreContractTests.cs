@@ -156,5 +156,103 @@ public abstract class StateStoreContractTests(IStateStore store)
     }
 
     [Fact]
+    public async Task A_rolling_limit_gives_its_permits_then_says_how_long_until_the_oldest_leaves_its_window()
+    {
+        var key = NewKey();
+        RollingWindow[] windows = [new(3, Long)];
+
+        var taken = new List<RollingPermit>();
+        for (var i = 0; i < 3; i++)
+        {
+            taken.Add(await store.TakeRollingPermitAsync(key, windows));
+        }
+
+        var refused = await store.TakeRollingPermitAsync(key, windows);
+
+        Assert.All(taken, permit => Assert.True(permit.Taken));
+        Assert.Equal([2, 1, 0], taken.Select(permit => permit.Remaining));
+        Assert.False(refused.Taken);
+        Assert.False(refused.Paused);
+        Assert.InRange(refused.Wait, Long - TimeSpan.FromSeconds(5), Long);
+    }
+
+    [Fact]
+    public async Task A_rolling_window_slides_a_permit_frees_one_window_after_it_was_taken_not_when_a_clock_window_turns()
+    {
+        var key = NewKey();
+        RollingWindow[] windows = [new(2, Short)];
+        Assert.True((await store.TakeRollingPermitAsync(key, windows)).Taken);
+        await Task.Delay(Short / 2, TestContext.Current.CancellationToken);
+        Assert.True((await store.TakeRollingPermitAsync(key, windows)).Taken);
+
+        var full = await store.TakeRollingPermitAsync(key, windows);
+        Assert.False(full.Taken);
+        Assert.InRange(full.Wait, TimeSpan.FromMilliseconds(1), Short / 2 + TimeSpan.FromMilliseconds(50));
+
+        await Task.Delay(full.Wait + TimeSpan.FromMilliseconds(20), TestContext.Current.CancellationToken);
+        Assert.True((await store.TakeRollingPermitAsync(key, windows)).Taken);
+
+        // The second permit is still in the window: one freed, one taken, the window is full again.
+        Assert.False((await store.TakeRollingPermitAsync(key, windows)).Taken);
+    }
+
+    [Fact]
+    public async Task The_fullest_of_several_windows_decides_and_a_refused_permit_is_not_counted()
+    {
+        var key = NewKey();
+        RollingWindow[] windows = [new(2, Short), new(3, Long)];
+        Assert.True((await store.TakeRollingPermitAsync(key, windows)).Taken);
+        Assert.True((await store.TakeRollingPermitAsync(key, windows)).Taken);
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.False((await store.TakeRollingPermitAsync(key, windows)).Taken);
+        }
+
+        await Task.Delay(Short + TimeSpan.FromMilliseconds(50), TestContext.Current.CancellationToken);
+        var third = await store.TakeRollingPermitAsync(key, windows);
+        var fourth = await store.TakeRollingPermitAsync(key, windows);
+
+        Assert.True(third.Taken);
+        Assert.Equal(0, third.Remaining);
+        Assert.False(fourth.Taken);
+        Assert.True(fourth.Wait > Long - TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task A_paused_limit_refuses_every_permit_until_the_pause_ends_and_a_shorter_pause_does_not_cut_it()
+    {
+        var key = NewKey();
+        RollingWindow[] windows = [new(100, Long)];
+        await store.PauseRollingAsync(key, Short);
+        await store.PauseRollingAsync(key, TimeSpan.FromMilliseconds(1));
+
+        var paused = await store.TakeRollingPermitAsync(key, windows);
+        Assert.False(paused.Taken);
+        Assert.True(paused.Paused);
+        Assert.InRange(paused.Wait, TimeSpan.FromMilliseconds(1), Short);
+
+        await Task.Delay(Short + TimeSpan.FromMilliseconds(20), TestContext.Current.CancellationToken);
+        Assert.True((await store.TakeRollingPermitAsync(key, windows)).Taken);
+    }
+
+    [Fact]
+    public async Task Members_touched_within_a_span_are_counted_once_each_and_older_ones_leave()
+    {
+        var set = NewKey();
+        Assert.Equal(0, await store.CountTouchedAsync(set, Long));
+
+        await store.TouchAsync(set, "pd_1");
+        await store.TouchAsync(set, "pd_2");
+        await store.TouchAsync(set, "pd_1");
+        Assert.Equal(2, await store.CountTouchedAsync(set, Long));
+
+        await Task.Delay(Short, TestContext.Current.CancellationToken);
+        await store.TouchAsync(set, "pd_3");
+
+        Assert.Equal(1, await store.CountTouchedAsync(set, Short / 2));
+        Assert.Equal(1, await store.CountTouchedAsync(set, Long));
+    }
+
+    [Fact]
     public async Task A_reachable_store_answers_a_ping() => await store.PingAsync();
 }

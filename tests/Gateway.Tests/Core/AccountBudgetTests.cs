@@ -1,0 +1,78 @@
+using Gateway.State;
+using Gateway.Sunra;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Gateway.Tests.Core;
+
+/// <summary>How the account's budget is spent by kind of call, on one replica's store and the test's clock.</summary>
+public sealed class AccountBudgetTests
+{
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 12, 2, 9, 0, 0, TimeSpan.Zero));
+
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Polls_spend_only_their_share_and_never_wait_so_that_results_and_cancels_always_find_budget()
+    {
+        var budget = Budget(new SunraLimits { OtherCallsPerSecond = 100, OtherCallsPerMinute = 10, PollShare = 0.8 });
+
+        for (var i = 0; i < 8; i++)
+        {
+            await budget.TakeAsync(SunraCallKind.Poll, Cancellation);
+        }
+
+        var poll = await Assert.ThrowsAsync<SunraAccountRefusal>(() => budget.TakeAsync(SunraCallKind.Poll, Cancellation));
+        await budget.TakeAsync(SunraCallKind.Read, Cancellation);
+        await budget.TakeAsync(SunraCallKind.Read, Cancellation);
+        var read = await Assert.ThrowsAsync<SunraAccountRefusal>(() => budget.TakeAsync(SunraCallKind.Read, Cancellation));
+
+        Assert.Equal(AccountRefusalReason.BudgetSpent, poll.Reason);
+        Assert.Equal(AccountRefusalReason.BudgetSpent, read.Reason);
+        Assert.Equal(TimeSpan.FromSeconds(60.25), read.RetryAfter);
+        Assert.Equal(0.8 * 10 / 60.0, budget.PollsPerSecond, precision: 6);
+    }
+
+    [Fact]
+    public async Task A_submit_waits_for_the_per_second_window_to_slide_but_not_longer_than_it_may()
+    {
+        var budget = Budget(new SunraLimits { SubmitsPerSecond = 2, SubmitsPerMinute = 100, SubmitWaitSeconds = 2 });
+        await budget.TakeAsync(SunraCallKind.Submit, Cancellation);
+        await budget.TakeAsync(SunraCallKind.Submit, Cancellation);
+
+        var third = budget.TakeAsync(SunraCallKind.Submit, Cancellation);
+        Assert.False(third.IsCompleted);
+        _clock.Advance(TimeSpan.FromSeconds(1.1));
+        await third.WaitAsync(TimeSpan.FromSeconds(5), Cancellation);
+
+        var minuteBudget = Budget(new SunraLimits { SubmitsPerSecond = 10, SubmitsPerMinute = 1, SubmitWaitSeconds = 2 });
+        await minuteBudget.TakeAsync(SunraCallKind.Submit, Cancellation);
+        var refused = await Assert.ThrowsAsync<SunraAccountRefusal>(() => minuteBudget.TakeAsync(SunraCallKind.Submit, Cancellation));
+        Assert.Equal(AccountRefusalReason.BudgetSpent, refused.Reason);
+        Assert.Equal(TimeSpan.FromSeconds(60.25), refused.RetryAfter);
+    }
+
+    [Fact]
+    public async Task A_throttle_pauses_its_kind_for_Sunras_wait_or_a_doubling_one_and_submits_keep_their_own_limit()
+    {
+        var budget = Budget(new SunraLimits());
+
+        Assert.Equal(TimeSpan.FromSeconds(30), await budget.PauseAsync(SunraCallKind.Read, TimeSpan.FromSeconds(30)));
+        var paused = await Assert.ThrowsAsync<SunraAccountRefusal>(() => budget.TakeAsync(SunraCallKind.Poll, Cancellation));
+        Assert.Equal(AccountRefusalReason.Paused, paused.Reason);
+        Assert.Equal(TimeSpan.FromSeconds(30), paused.RetryAfter);
+        await budget.TakeAsync(SunraCallKind.Submit, Cancellation);
+
+        // The second and third throttle in a row, without a wait named: two seconds, then four.
+        Assert.Equal(TimeSpan.FromSeconds(2), await budget.PauseAsync(SunraCallKind.Read, null));
+        Assert.Equal(TimeSpan.FromSeconds(4), await budget.PauseAsync(SunraCallKind.Read, null));
+        budget.Answered();
+        Assert.Equal(TimeSpan.FromSeconds(1), await budget.PauseAsync(SunraCallKind.Read, null));
+
+        _clock.Advance(TimeSpan.FromSeconds(30));
+        await budget.TakeAsync(SunraCallKind.Poll, Cancellation);
+    }
+
+    private AccountBudget Budget(SunraLimits limits) =>
+        new(new InMemoryStateStore(_clock), Options.Create(new SunraOptions { Limits = limits }), _clock);
+}
