@@ -16,7 +16,7 @@ public sealed class SunraProtocolTests
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
     [Fact]
-    public void The_catalog_holds_each_code_the_door_answers_once_with_its_status_and_type()
+    public void The_catalog_holds_each_code_of_Sunras_wire_format_once_with_its_status_and_type()
     {
         (string Code, int Status, string Type)[] expected =
         [
@@ -32,10 +32,20 @@ public sealed class SunraProtocolTests
             ("QUOTA_EXHAUSTED", 429, "rate_limit_error"),
             ("PAYLOAD_TOO_LARGE", 413, "invalid_request_error"),
             ("UNSUPPORTED_MEDIA_TYPE", 415, "invalid_request_error"),
+            ("RATE_LIMIT_EXCEEDED", 403, "rate_limit_error"),
         ];
 
         Assert.Equal(expected, SunraErrors.All.Select(error => (error.Code, error.Status, error.Type)));
         Assert.Distinct(SunraErrors.All.Select(error => error.Code));
+    }
+
+    [Fact]
+    public void Sunras_throttle_is_a_403_typed_as_a_rate_limit_not_as_the_refused_key_its_status_implies()
+    {
+        Assert.Equal(403, SunraErrors.RateLimitExceeded.Status);
+        Assert.Equal("rate_limit_error", SunraErrors.RateLimitExceeded.Type);
+        Assert.Equal("authorization_error", SunraErrorTypes.Of(403));
+        Assert.Equal(["RATE_LIMIT_EXCEEDED"], SunraErrors.OnlySunraAnswers.Select(error => error.Code));
     }
 
     [Theory]
