@@ -1,6 +1,6 @@
 namespace Sunra.Emulator;
 
-/// <summary>How the emulated Sunra queue behaves: its key, the pace of a generation, and whether it keeps the calls it gets.</summary>
+/// <summary>How the emulated Sunra queue behaves: its key, the pace of a generation, its account limits, and whether it keeps the calls it gets.</summary>
 public sealed class EmulatorOptions
 {
     public const string Section = "Emulator";
@@ -13,6 +13,9 @@ public sealed class EmulatorOptions
 
     /// <summary>How long a started request runs before it completes.</summary>
     public TimeSpan RunTime { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Sunra's account limits (<c>Emulator:Limits</c>), enforced unless <see cref="EmulatorLimits.Enforce"/> is off.</summary>
+    public EmulatorLimits Limits { get; set; } = new();
 
     /// <summary>How often the status stream looks for a change.</summary>
     public TimeSpan StreamInterval { get; set; } = TimeSpan.FromMilliseconds(100);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
@@ -30,11 +31,16 @@ public static class SunraEmulatorApi
             options.Configure(configure);
         }
 
+        options
+            .Validate(o => o.Limits is { AreValid: true }, $"{EmulatorOptions.Section}:{nameof(EmulatorOptions.Limits)}: every limit lets at least 1 call through.")
+            .ValidateOnStart();
+
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<EmulatorOptions>>().Value);
         services.AddSingleton(sp => new RequestLedger(sp.GetRequiredService<EmulatorOptions>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<EmulatorScript>();
         services.AddSingleton<CallLog>();
+        services.AddSingleton<AccountLimiter>();
         return services;
     }
 
@@ -42,7 +48,7 @@ public static class SunraEmulatorApi
     public static IEndpointRouteBuilder MapSunraEmulator(this IEndpointRouteBuilder app, string prefix = "")
     {
         var root = app.MapGroup(prefix).ExcludeFromDescription().WithMetadata(new EmulatorMount(prefix));
-        var queue = root.MapGroup("/v1/queue").AddEndpointFilter(RecordAuthenticateAndFault);
+        var queue = root.MapGroup("/v1/queue").AddEndpointFilter(RecordAuthenticateLimitAndFault);
 
         queue.MapPost("/{**endpointId}", Submit).WithMetadata(new OperationMetadata(SunraOperation.Submit));
         var byId = queue.MapGroup("/requests/{requestId}");
@@ -90,7 +96,7 @@ public static class SunraEmulatorApi
         }
     }
 
-    private static async ValueTask<object?> RecordAuthenticateAndFault(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    private static async ValueTask<object?> RecordAuthenticateLimitAndFault(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
         var services = http.RequestServices;
@@ -116,6 +122,11 @@ public static class SunraEmulatorApi
         }
 
         var operation = http.GetEndpoint()?.Metadata.GetMetadata<OperationMetadata>()?.Operation ?? DoubleSlashCall.Of(http)?.Operation;
+        if (services.GetRequiredService<AccountLimiter>().TryAdmit(presented, submit: operation is SunraOperation.Submit) is { } refusal)
+        {
+            return Throttled(http, refusal, operation is SunraOperation.Submit ? "submits" : "queue calls");
+        }
+
         if (operation is { } op && services.GetRequiredService<EmulatorScript>().Next(op) is { } fault)
         {
             var handled = fault.Process ? await next(context) : null;
@@ -141,6 +152,20 @@ public static class SunraEmulatorApi
         }
 
         return await next(context);
+    }
+
+    // Sunra's throttle is a 403, told from a refused key by the rate-limit headers only it carries.
+    private static JsonHttpResult<SunraErrorBody> Throttled(HttpContext http, LimitRefusal refusal, string calls)
+    {
+        var headers = http.Response.Headers;
+        headers[SunraAccountLimits.LimitHeader] = refusal.Limit.ToString(CultureInfo.InvariantCulture);
+        headers[SunraAccountLimits.RemainingHeader] = "0";
+        headers[SunraAccountLimits.ResetHeader] = refusal.ResetSeconds.ToString(CultureInfo.InvariantCulture);
+        var window = refusal.Window == TimeSpan.FromSeconds(1) ? "second" : "minute";
+        return Error(
+            http,
+            SunraErrors.RateLimitExceeded,
+            $"Rate limit exceeded: at most {refusal.Limit} {calls} per {window} for this account. Retry in {refusal.ResetSeconds} s.");
     }
 
     private static async Task RecordAsync(HttpContext http, string authorization, CallLog calls)
