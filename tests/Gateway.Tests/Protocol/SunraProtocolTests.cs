@@ -85,6 +85,16 @@ public sealed class SunraProtocolTests
         Assert.Equal(key, SunraAuthorization.KeyOf(authorization));
     }
 
+    [Theory]
+    [InlineData("?webhook=https://hooks.example/done?token=t1&id=7", "https://hooks.example/done?token=t1", null, "https://hooks.example/done?token=t1&id=7")]
+    [InlineData("?logs=1&webhook=https%3A%2F%2Fhooks.example%2Fdone%3Ftoken%3Dt1%26id%3D7", "https://hooks.example/done?token=t1&id=7", null, "https://hooks.example/done?token=t1&id=7")]
+    [InlineData("?sunra_webhook=https%3A%2F%2Fhooks.example%2Fdone%3Fid%3D7", null, "https://hooks.example/done?id=7", "https://hooks.example/done?id=7")]
+    [InlineData("?logs=0", null, null, null)]
+    public void A_submits_webhook_is_read_whole_however_the_client_wrote_it(string query, string? webhook, string? sunraWebhook, string? expected)
+    {
+        Assert.Equal(expected, SunraWebhooks.Of(webhook, sunraWebhook, query));
+    }
+
     [Fact]
     public void A_key_is_sent_as_Key()
     {
