@@ -21,9 +21,10 @@ public sealed class EmulatorOptions
     public TimeSpan StreamInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
-    /// Keep the calls received, bodies included, in <see cref="CallLog"/> for tests to read. Off unless
-    /// asked for: the emulator run alone, or in the gateway's sandbox mode, keeps no prompt it was sent.
-    /// <see cref="EmulatorServer"/> turns it on.
+    /// Keep the calls received, bodies included, in <see cref="CallLog"/>, and the webhook callbacks
+    /// made, URLs included, in <see cref="WebhookLog"/>, for tests to read. Off unless asked for: the
+    /// emulator run alone, or in the gateway's sandbox mode, keeps no prompt it was sent and no webhook
+    /// URL (which may carry a secret). <see cref="EmulatorServer"/> turns it on.
     /// </summary>
     public bool RecordCalls { get; set; }
 }

@@ -33,6 +33,9 @@ public sealed class EmulatorServer : IAsyncDisposable
 
     public CallLog Calls => _app.Services.GetRequiredService<CallLog>();
 
+    /// <summary>The webhook callbacks made when requests ended, and how each went.</summary>
+    public WebhookLog Webhooks => _app.Services.GetRequiredService<WebhookLog>();
+
     /// <summary>Sunra's account limits, and how many calls they refused (<see cref="AccountLimiter.Throttled"/>).</summary>
     public AccountLimiter Limiter => _app.Services.GetRequiredService<AccountLimiter>();
 
