@@ -12,7 +12,7 @@ public enum QueueState
 /// <summary>One accepted submit: its input, its timeline and how it ends.</summary>
 public sealed class EmulatedRequest
 {
-    internal EmulatedRequest(string id, string endpointId, string videoId, string prompt, DateTimeOffset submittedAt, GenerationError? failure)
+    internal EmulatedRequest(string id, string endpointId, string videoId, string prompt, DateTimeOffset submittedAt, GenerationError? failure, Uri? webhook = null)
     {
         Id = id;
         EndpointId = endpointId;
@@ -20,6 +20,7 @@ public sealed class EmulatedRequest
         Prompt = prompt;
         SubmittedAt = submittedAt;
         Failure = failure;
+        Webhook = webhook;
     }
 
     public string Id { get; }
@@ -34,6 +35,9 @@ public sealed class EmulatedRequest
 
     /// <summary>Set when the generation is scripted to fail; it then completes with <c>success: false</c>.</summary>
     public GenerationError? Failure { get; }
+
+    /// <summary>Where Sunra POSTs the outcome when the request ends, as the submit named it; null for none.</summary>
+    public Uri? Webhook { get; }
 
     public DateTimeOffset? CanceledAt { get; internal set; }
 

@@ -1,6 +1,6 @@
 namespace Sunra.Emulator;
 
-/// <summary>How the emulated Sunra queue behaves: its key, the pace of a generation, and whether it keeps the calls it gets.</summary>
+/// <summary>How the emulated Sunra queue behaves: its key, the pace of a generation, its account limits, and whether it keeps the calls it gets.</summary>
 public sealed class EmulatorOptions
 {
     public const string Section = "Emulator";
@@ -14,13 +14,17 @@ public sealed class EmulatorOptions
     /// <summary>How long a started request runs before it completes.</summary>
     public TimeSpan RunTime { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Sunra's account limits (<c>Emulator:Limits</c>), enforced unless <see cref="EmulatorLimits.Enforce"/> is off.</summary>
+    public EmulatorLimits Limits { get; set; } = new();
+
     /// <summary>How often the status stream looks for a change.</summary>
     public TimeSpan StreamInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
-    /// Keep the calls received, bodies included, in <see cref="CallLog"/> for tests to read. Off unless
-    /// asked for: the emulator run alone, or in the gateway's sandbox mode, keeps no prompt it was sent.
-    /// <see cref="EmulatorServer"/> turns it on.
+    /// Keep the calls received, bodies included, in <see cref="CallLog"/>, and the webhook callbacks
+    /// made, URLs included, in <see cref="WebhookLog"/>, for tests to read. Off unless asked for: the
+    /// emulator run alone, or in the gateway's sandbox mode, keeps no prompt it was sent and no webhook
+    /// URL (which may carry a secret). <see cref="EmulatorServer"/> turns it on.
     /// </summary>
     public bool RecordCalls { get; set; }
 }

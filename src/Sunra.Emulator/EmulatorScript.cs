@@ -35,10 +35,15 @@ public sealed record Fault(int StatusCode, string? Body = null, string ContentTy
     public bool Process { get; init; }
 }
 
-/// <summary>Faults lined up by the tests, each used once, in order, for its operation.</summary>
+/// <summary>
+/// Faults lined up by the tests, each used once, in order, for its operation; and webhook callbacks to
+/// lose.
+/// </summary>
 public sealed class EmulatorScript
 {
     private readonly ConcurrentDictionary<SunraOperation, ConcurrentQueue<Fault>> _faults = new();
+
+    private int _webhooksToDrop;
 
     public void Enqueue(SunraOperation operation, Fault fault, int times = 1)
     {
@@ -49,8 +54,39 @@ public sealed class EmulatorScript
         }
     }
 
-    /// <summary>Drops every fault not yet used.</summary>
-    public void Clear() => _faults.Clear();
+    /// <summary>
+    /// Loses the next <paramref name="count"/> webhook callbacks, whichever requests they are for: the
+    /// emulator never sends them, as a callback lost on the way (<see cref="WebhookOutcome.Dropped"/>).
+    /// </summary>
+    public void DropWebhooks(int count = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        Interlocked.Add(ref _webhooksToDrop, count);
+    }
+
+    /// <summary>Drops every fault not yet used, and every webhook callback still to lose.</summary>
+    public void Clear()
+    {
+        _faults.Clear();
+        Interlocked.Exchange(ref _webhooksToDrop, 0);
+    }
+
+    internal bool TryDropWebhook()
+    {
+        var left = Volatile.Read(ref _webhooksToDrop);
+        while (left > 0)
+        {
+            var seen = Interlocked.CompareExchange(ref _webhooksToDrop, left - 1, left);
+            if (seen == left)
+            {
+                return true;
+            }
+
+            left = seen;
+        }
+
+        return false;
+    }
 
     internal Fault? Next(SunraOperation operation) =>
         _faults.TryGetValue(operation, out var queue) && queue.TryDequeue(out var fault) ? fault : null;

@@ -5,7 +5,9 @@ namespace Sunra.Emulator;
 
 /// <summary>
 /// The emulator on a real loopback port, started in-process: what the tests put behind the gateway
-/// as Sunra. It keeps the calls it gets (<see cref="Calls"/>) unless told otherwise.
+/// as Sunra. It keeps the calls it gets (<see cref="Calls"/>) unless told otherwise, and enforces
+/// Sunra's account limits only when the test's <c>configure</c> sets them (<see cref="EmulatorLimits"/>):
+/// e.g. <c>options.Limits.SubmitsPerSecond = 4</c>, or <c>options.Limits.Enforce = true</c> for Sunra's own.
 /// </summary>
 public sealed class EmulatorServer : IAsyncDisposable
 {
@@ -31,6 +33,12 @@ public sealed class EmulatorServer : IAsyncDisposable
 
     public CallLog Calls => _app.Services.GetRequiredService<CallLog>();
 
+    /// <summary>The webhook callbacks made when requests ended, and how each went.</summary>
+    public WebhookLog Webhooks => _app.Services.GetRequiredService<WebhookLog>();
+
+    /// <summary>Sunra's account limits, and how many calls they refused (<see cref="AccountLimiter.Throttled"/>).</summary>
+    public AccountLimiter Limiter => _app.Services.GetRequiredService<AccountLimiter>();
+
     public static async Task<EmulatorServer> StartAsync(Action<EmulatorOptions>? configure = null, TimeProvider? clock = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -45,6 +53,12 @@ public sealed class EmulatorServer : IAsyncDisposable
         {
             options.RecordCalls = true;
             configure?.Invoke(options);
+
+            // Tests drive the emulator in bursts of calls: Sunra's limits hold only in a test that sets them.
+            if (options.Limits is { AreUnspoken: true })
+            {
+                options.Limits.Enforce = false;
+            }
         });
         var app = builder.Build();
         app.MapSunraEmulator();

@@ -22,11 +22,15 @@ public sealed class RequestLedger(EmulatorOptions options, TimeProvider clock)
     public void FailNextGeneration(string code, string message) =>
         _scriptedFailures.Enqueue(new GenerationError(code, message, null, clock.GetUtcNow()));
 
-    public EmulatedRequest Submit(string endpointId, string videoId, string prompt)
+    /// <param name="endpointId">The model.</param>
+    /// <param name="videoId">The input's video.</param>
+    /// <param name="prompt">The input's prompt.</param>
+    /// <param name="webhook">Where to POST the outcome when the request ends, if anywhere.</param>
+    public EmulatedRequest Submit(string endpointId, string videoId, string prompt, Uri? webhook = null)
     {
         var id = NewRequestId();
         _scriptedFailures.TryDequeue(out var failure);
-        var request = new EmulatedRequest(id, endpointId, videoId, prompt, clock.GetUtcNow(), failure);
+        var request = new EmulatedRequest(id, endpointId, videoId, prompt, clock.GetUtcNow(), failure, webhook);
         _requests[id] = request;
         ForgetOldest();
         return request;
@@ -67,6 +71,9 @@ public sealed class RequestLedger(EmulatorOptions options, TimeProvider clock)
             : elapsed < options.QueueTime + options.RunTime ? QueueState.InProgress
             : QueueState.Completed;
     }
+
+    /// <summary>When the request completes, unless it is canceled first.</summary>
+    public DateTimeOffset CompletesAt(EmulatedRequest request) => request.SubmittedAt + options.QueueTime + options.RunTime;
 
     /// <summary>How many requests still queued were submitted before this one (0-based, as Sunra counts).</summary>
     public int QueuePositionOf(EmulatedRequest request) =>

@@ -1,10 +1,12 @@
 using System.Buffers;
+using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Sunra.Protocol;
@@ -30,11 +32,18 @@ public static class SunraEmulatorApi
             options.Configure(configure);
         }
 
+        options
+            .Validate(o => o.Limits is { AreValid: true }, $"{EmulatorOptions.Section}:{nameof(EmulatorOptions.Limits)}: every limit lets at least 1 call through.")
+            .ValidateOnStart();
+
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<EmulatorOptions>>().Value);
         services.AddSingleton(sp => new RequestLedger(sp.GetRequiredService<EmulatorOptions>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<EmulatorScript>();
         services.AddSingleton<CallLog>();
+        services.AddSingleton<AccountLimiter>();
+        services.AddSingleton<WebhookLog>();
+        services.AddSingleton<WebhookDelivery>();
         return services;
     }
 
@@ -42,7 +51,7 @@ public static class SunraEmulatorApi
     public static IEndpointRouteBuilder MapSunraEmulator(this IEndpointRouteBuilder app, string prefix = "")
     {
         var root = app.MapGroup(prefix).ExcludeFromDescription().WithMetadata(new EmulatorMount(prefix));
-        var queue = root.MapGroup("/v1/queue").AddEndpointFilter(RecordAuthenticateAndFault);
+        var queue = root.MapGroup("/v1/queue").AddEndpointFilter(RecordAuthenticateLimitAndFault);
 
         queue.MapPost("/{**endpointId}", Submit).WithMetadata(new OperationMetadata(SunraOperation.Submit));
         var byId = queue.MapGroup("/requests/{requestId}");
@@ -90,7 +99,7 @@ public static class SunraEmulatorApi
         }
     }
 
-    private static async ValueTask<object?> RecordAuthenticateAndFault(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    private static async ValueTask<object?> RecordAuthenticateLimitAndFault(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
         var services = http.RequestServices;
@@ -116,6 +125,11 @@ public static class SunraEmulatorApi
         }
 
         var operation = http.GetEndpoint()?.Metadata.GetMetadata<OperationMetadata>()?.Operation ?? DoubleSlashCall.Of(http)?.Operation;
+        if (services.GetRequiredService<AccountLimiter>().TryAdmit(presented, submit: operation is SunraOperation.Submit) is { } refusal)
+        {
+            return Throttled(http, refusal, operation is SunraOperation.Submit ? "submits" : "queue calls");
+        }
+
         if (operation is { } op && services.GetRequiredService<EmulatorScript>().Next(op) is { } fault)
         {
             var handled = fault.Process ? await next(context) : null;
@@ -143,6 +157,20 @@ public static class SunraEmulatorApi
         return await next(context);
     }
 
+    // Sunra's throttle is a 403, told from a refused key by the rate-limit headers only it carries.
+    private static JsonHttpResult<SunraErrorBody> Throttled(HttpContext http, LimitRefusal refusal, string calls)
+    {
+        var headers = http.Response.Headers;
+        headers[SunraAccountLimits.LimitHeader] = refusal.Limit.ToString(CultureInfo.InvariantCulture);
+        headers[SunraAccountLimits.RemainingHeader] = "0";
+        headers[SunraAccountLimits.ResetHeader] = refusal.ResetSeconds.ToString(CultureInfo.InvariantCulture);
+        var window = refusal.Window == TimeSpan.FromSeconds(1) ? "second" : "minute";
+        return Error(
+            http,
+            SunraErrors.RateLimitExceeded,
+            $"Rate limit exceeded: at most {refusal.Limit} {calls} per {window} for this account. Retry in {refusal.ResetSeconds} s.");
+    }
+
     private static async Task RecordAsync(HttpContext http, string authorization, CallLog calls)
     {
         http.Request.EnableBuffering();
@@ -156,7 +184,13 @@ public static class SunraEmulatorApi
         });
     }
 
-    private static async Task<IResult> Submit(string endpointId, HttpContext http, RequestLedger queue)
+    private static async Task<IResult> Submit(
+        string endpointId,
+        string? webhook,
+        [FromQuery(Name = "sunra_webhook")] string? sunraWebhook,
+        HttpContext http,
+        RequestLedger queue,
+        WebhookDelivery webhooks)
     {
         if (endpointId != VideoToVideo)
         {
@@ -181,6 +215,7 @@ public static class SunraEmulatorApi
         var issues = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var videoId = ReadString(input, "video_id", minLength: 1, maxLength: null, issues);
         var prompt = ReadString(input, "prompt", minLength: 1, maxLength: PromptMaxCodePoints, issues);
+        var webhookUrl = ReadWebhook(SunraWebhooks.Of(webhook, sunraWebhook, http.Request.QueryString.Value), issues);
         if (issues.Count > 0)
         {
             return Error(
@@ -190,7 +225,12 @@ public static class SunraEmulatorApi
                 SunraErrors.DetailsByField(issues));
         }
 
-        var accepted = queue.Submit(endpointId, videoId!, prompt!);
+        var accepted = queue.Submit(endpointId, videoId!, prompt!, webhookUrl);
+        if (webhookUrl is not null)
+        {
+            webhooks.Schedule(accepted, BaseOf(http.Request));
+        }
+
         var urls = UrlsOf(http.Request, accepted.Id);
         return TypedResults.Json(
             new SunraSubmitted
@@ -235,13 +275,30 @@ public static class SunraEmulatorApi
         return text;
     }
 
-    private static IResult DoubleSlashOrNoEndpoint(HttpContext http, RequestLedger queue, EmulatorOptions options, TimeProvider clock, string? logs) =>
+    // Where the outcome goes: an absolute http(s) URL, or none when the query names none.
+    private static Uri? ReadWebhook(string? url, Dictionary<string, string[]> issues)
+    {
+        if (string.IsNullOrEmpty(url))
+        {
+            return null;
+        }
+
+        if (Uri.TryCreate(url, UriKind.Absolute, out var webhook) && (webhook.Scheme == Uri.UriSchemeHttp || webhook.Scheme == Uri.UriSchemeHttps))
+        {
+            return webhook;
+        }
+
+        issues["webhook"] = ["Input should be a valid URL, with the scheme http or https"];
+        return null;
+    }
+
+    private static IResult DoubleSlashOrNoEndpoint(HttpContext http, RequestLedger queue, WebhookDelivery webhooks, EmulatorOptions options, TimeProvider clock, string? logs) =>
         DoubleSlashCall.Of(http) switch
         {
             { Operation: SunraOperation.Status } call => Status(call.RequestId, http, queue, logs),
             { Operation: SunraOperation.StatusStream } call => StatusStream(call.RequestId, http, queue, options, clock, logs),
             { Operation: SunraOperation.Result } call => Result(call.RequestId, http, queue),
-            { Operation: SunraOperation.Cancel } call => Cancel(call.RequestId, http, queue),
+            { Operation: SunraOperation.Cancel } call => Cancel(call.RequestId, http, queue, webhooks),
             _ => Error(http, SunraErrors.EndpointNotFound, $"The queue has no endpoint for {http.Request.Method} {http.Request.Path}."),
         };
 
@@ -300,33 +357,39 @@ public static class SunraEmulatorApi
                 SunraErrors.PredictionFailed,
                 failure.Message,
                 JsonSerializer.SerializeToElement(failure, EmulatorJsonContext.Default.GenerationError)),
-            QueueState.Completed => TypedResults.Json(
-                new SunraVideoOutput
-                {
-                    Video = new SunraFile
-                    {
-                        ContentType = "video/mp4",
-                        FileName = found.FileName,
-                        FileSize = SampleVideo.Length,
-                        Url = $"{BaseOf(http.Request)}/files/{found.FileName}",
-                    },
-                },
-                SunraProtocolJsonContext.Default.SunraVideoOutput),
+            QueueState.Completed => TypedResults.Json(ResultOf(found, BaseOf(http.Request)), SunraProtocolJsonContext.Default.SunraVideoOutput),
             QueueState.Canceled => Error(http, SunraErrors.RemixCanceled, $"Request '{requestId}' was canceled: it has no result."),
             _ => Error(http, SunraErrors.RequestNotCompleted, $"Request '{requestId}' has not completed yet: follow its status_url until it is COMPLETED."),
         };
     }
 
-    private static IResult Cancel(string requestId, HttpContext http, RequestLedger queue)
+    /// <summary>The output of a request completed with success, its file served from <paramref name="emulatorBase"/>.</summary>
+    internal static SunraVideoOutput ResultOf(EmulatedRequest request, string emulatorBase) =>
+        new()
+        {
+            Video = new SunraFile
+            {
+                ContentType = "video/mp4",
+                FileName = request.FileName,
+                FileSize = SampleVideo.Length,
+                Url = $"{emulatorBase}/files/{request.FileName}",
+            },
+        };
+
+    private static IResult Cancel(string requestId, HttpContext http, RequestLedger queue, WebhookDelivery webhooks)
     {
         if (queue.Find(requestId) is not { } found)
         {
             return UnknownRequest(http, requestId);
         }
 
-        return queue.TryCancel(found)
-            ? TypedResults.Json(new CancelAnswer("CANCELLATION_REQUESTED"), EmulatorJsonContext.Default.CancelAnswer)
-            : Error(http, SunraErrors.NotCancellable, $"Request '{requestId}' has already completed and cannot be canceled.");
+        if (!queue.TryCancel(found))
+        {
+            return Error(http, SunraErrors.NotCancellable, $"Request '{requestId}' has already completed and cannot be canceled.");
+        }
+
+        webhooks.Ended(found);
+        return TypedResults.Json(new CancelAnswer("CANCELLATION_REQUESTED"), EmulatorJsonContext.Default.CancelAnswer);
     }
 
     private static IResult File(string fileName, RequestLedger queue) =>

@@ -4,7 +4,7 @@ namespace Sunra.Protocol;
 
 /// <summary>
 /// The errors answered in Sunra's protocol, each defined once: by the emulator as Sunra, and by the
-/// gateway's <c>/v1</c> door to Sunra's clients.
+/// gateway's <c>/v1</c> door to Sunra's clients, but for <see cref="OnlySunraAnswers"/>.
 /// </summary>
 public static class SunraErrors
 {
@@ -44,11 +44,24 @@ public static class SunraErrors
     /// <summary>The body is not sent as JSON.</summary>
     public static readonly SunraError UnsupportedMediaType = new("UNSUPPORTED_MEDIA_TYPE", 415);
 
+    /// <summary>
+    /// Over one of the account's limits (<see cref="SunraAccountLimits"/>): Sunra answers a 403, not a 429,
+    /// and tells it from a refused key by the <c>x-ratelimit-*</c> headers it carries.
+    /// </summary>
+    public static readonly SunraError RateLimitExceeded = new("RATE_LIMIT_EXCEEDED", 403) { Type = SunraErrorTypes.RateLimit };
+
     public static IReadOnlyList<SunraError> All { get; } =
     [
         InvalidRequest, Unauthenticated, RemixNotFound, EndpointNotFound, RequestNotCompleted, PredictionFailed,
         RemixCanceled, NotCancellable, RateLimited, QuotaExhausted, PayloadTooLarge, UnsupportedMediaType,
+        RateLimitExceeded,
     ];
+
+    /// <summary>
+    /// The errors only Sunra itself (so the emulator) answers. The gateway's door never does: it meets
+    /// them upstream, and what it answers its own callers is its own problem type.
+    /// </summary>
+    public static IReadOnlyList<SunraError> OnlySunraAnswers { get; } = [RateLimitExceeded];
 
     /// <summary>
     /// The details of <see cref="InvalidRequest"/>: the messages for each field at fault, by the field's

@@ -181,7 +181,7 @@ public static class SunraDoorApi
 
         // The webhook of a Sunra submit is in its query; the body is the model's input only. Its
         // rules, length among them, are the core's.
-        var order = request.ToOrder() with { WebhookUrl = SunraWebhooks.Of(webhook, sunraWebhook, http.Request.QueryString) };
+        var order = request.ToOrder() with { WebhookUrl = SunraWebhooks.Of(webhook, sunraWebhook, http.Request.QueryString.Value) };
         var submitted = await submissions.SubmitAsync(order, http.CallerName(), http.Request.HeaderAsSent(IdempotencyKeys.Header, idempotencyKey), http.RequestAborted);
         if (submitted.Failed)
         {

@@ -337,7 +337,7 @@ public sealed class EmulatorWireTests : IAsyncLifetime
     }
 
     [Fact]
-    public void The_emulator_run_alone_or_in_the_gateways_sandbox_keeps_no_calls()
+    public void The_emulator_run_alone_or_in_the_gateways_sandbox_keeps_no_calls_and_no_webhook_URLs()
     {
         // What EmulatorHost and the sandbox both do: AddSunraEmulator, without RecordCalls.
         var services = new ServiceCollection()
@@ -347,7 +347,9 @@ public sealed class EmulatorWireTests : IAsyncLifetime
 
         Assert.False(new EmulatorOptions().RecordCalls);
         Assert.False(provider.GetRequiredService<CallLog>().IsRecording);
+        Assert.False(provider.GetRequiredService<WebhookLog>().IsRecording);
         Assert.True(_sunra.Calls.IsRecording);
+        Assert.True(_sunra.Webhooks.IsRecording);
     }
 
     [Fact]

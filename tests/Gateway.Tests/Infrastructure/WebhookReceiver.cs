@@ -10,7 +10,11 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Tests.Infrastructure;
 
 /// <summary>One webhook POST as the receiver got it.</summary>
-public sealed record ReceivedWebhook(IReadOnlyDictionary<string, string> Headers, byte[] Body, int AnsweredWith);
+public sealed record ReceivedWebhook(IReadOnlyDictionary<string, string> Headers, byte[] Body, int AnsweredWith)
+{
+    /// <summary>The path and query it was POSTed to, as they arrived.</summary>
+    public string PathAndQuery { get; init; } = "";
+}
 
 /// <summary>
 /// A webhook receiver on a loopback port: it keeps every POST it gets and answers each with the next
@@ -47,7 +51,10 @@ public sealed class WebhookReceiver : IAsyncDisposable
             receiver.Received.Enqueue(new ReceivedWebhook(
                 http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
                 body.ToArray(),
-                status));
+                status)
+            {
+                PathAndQuery = http.Request.Path + http.Request.QueryString,
+            });
             return Results.StatusCode(status);
         });
         await app.StartAsync();

@@ -21,12 +21,23 @@ public sealed class ProblemCatalogTests
     }
 
     [Fact]
-    public void Every_code_of_Sunras_wire_format_is_a_problem_type_with_the_same_status()
+    public void Every_code_of_Sunras_wire_format_the_door_answers_is_a_problem_type_with_the_same_status()
     {
-        foreach (var error in SunraErrors.All)
+        foreach (var error in SunraErrors.All.Except(SunraErrors.OnlySunraAnswers))
         {
             var type = Assert.Single(ProblemCatalog.All, t => t.Code == error.Code);
             Assert.Equal(error.Status, type.Status);
+        }
+    }
+
+    [Fact]
+    public void A_code_only_Sunra_answers_is_in_Sunras_catalog_and_no_problem_type_of_the_gateways()
+    {
+        Assert.NotEmpty(SunraErrors.OnlySunraAnswers);
+        foreach (var error in SunraErrors.OnlySunraAnswers)
+        {
+            Assert.Contains(error, SunraErrors.All);
+            Assert.DoesNotContain(ProblemCatalog.All, t => t.Code == error.Code);
         }
     }
 

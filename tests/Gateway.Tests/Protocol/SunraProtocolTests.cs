@@ -16,7 +16,7 @@ public sealed class SunraProtocolTests
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
     [Fact]
-    public void The_catalog_holds_each_code_the_door_answers_once_with_its_status_and_type()
+    public void The_catalog_holds_each_code_of_Sunras_wire_format_once_with_its_status_and_type()
     {
         (string Code, int Status, string Type)[] expected =
         [
@@ -32,10 +32,20 @@ public sealed class SunraProtocolTests
             ("QUOTA_EXHAUSTED", 429, "rate_limit_error"),
             ("PAYLOAD_TOO_LARGE", 413, "invalid_request_error"),
             ("UNSUPPORTED_MEDIA_TYPE", 415, "invalid_request_error"),
+            ("RATE_LIMIT_EXCEEDED", 403, "rate_limit_error"),
         ];
 
         Assert.Equal(expected, SunraErrors.All.Select(error => (error.Code, error.Status, error.Type)));
         Assert.Distinct(SunraErrors.All.Select(error => error.Code));
+    }
+
+    [Fact]
+    public void Sunras_throttle_is_a_403_typed_as_a_rate_limit_not_as_the_refused_key_its_status_implies()
+    {
+        Assert.Equal(403, SunraErrors.RateLimitExceeded.Status);
+        Assert.Equal("rate_limit_error", SunraErrors.RateLimitExceeded.Type);
+        Assert.Equal("authorization_error", SunraErrorTypes.Of(403));
+        Assert.Equal(["RATE_LIMIT_EXCEEDED"], SunraErrors.OnlySunraAnswers.Select(error => error.Code));
     }
 
     [Theory]
@@ -73,6 +83,16 @@ public sealed class SunraProtocolTests
     public void A_key_is_read_from_Key_or_Bearer_in_any_case_and_from_nothing_else(string? authorization, string? key)
     {
         Assert.Equal(key, SunraAuthorization.KeyOf(authorization));
+    }
+
+    [Theory]
+    [InlineData("?webhook=https://hooks.example/done?token=t1&id=7", "https://hooks.example/done?token=t1", null, "https://hooks.example/done?token=t1&id=7")]
+    [InlineData("?logs=1&webhook=https%3A%2F%2Fhooks.example%2Fdone%3Ftoken%3Dt1%26id%3D7", "https://hooks.example/done?token=t1&id=7", null, "https://hooks.example/done?token=t1&id=7")]
+    [InlineData("?sunra_webhook=https%3A%2F%2Fhooks.example%2Fdone%3Fid%3D7", null, "https://hooks.example/done?id=7", "https://hooks.example/done?id=7")]
+    [InlineData("?logs=0", null, null, null)]
+    public void A_submits_webhook_is_read_whole_however_the_client_wrote_it(string query, string? webhook, string? sunraWebhook, string? expected)
+    {
+        Assert.Equal(expected, SunraWebhooks.Of(webhook, sunraWebhook, query));
     }
 
     [Fact]
