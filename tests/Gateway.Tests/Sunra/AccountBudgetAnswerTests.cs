@@ -12,18 +12,18 @@ namespace Gateway.Tests.Sunra;
 /// of its kind and is never taken for refused credentials. The gateway and the emulator run on the
 /// test's clock, so every window and pause is exact, and a remix completes when the test says so.
 /// </summary>
-public sealed class AccountLimitTests : GatewayTest
+public sealed class AccountBudgetAnswerTests : GatewayTest
 {
     private const string ThrottleBody = """{"error": {"type": "rate_limit_error", "code": "RATE_LIMIT_EXCEEDED", "message": "Too many requests"}}""";
 
     private readonly FakeTimeProvider _clock;
 
-    public AccountLimitTests()
+    public AccountBudgetAnswerTests()
         : this(new FakeTimeProvider(new DateTimeOffset(2026, 12, 2, 9, 0, 0, TimeSpan.Zero)))
     {
     }
 
-    private AccountLimitTests(FakeTimeProvider clock)
+    private AccountBudgetAnswerTests(FakeTimeProvider clock)
         : base(
             emulator: options => options.QueueTime = options.RunTime = TimeSpan.FromHours(1),
             clock: clock,
