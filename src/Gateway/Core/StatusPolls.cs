@@ -71,11 +71,19 @@ internal sealed class StatusPolls(IServiceScopeFactory scopes, IStateStore store
 
             await using var scope = scopes.CreateAsyncScope();
             var report = await scope.ServiceProvider.GetRequiredService<SunraQueueClient>().GetStatusAsync(requestId, logs: false, CancellationToken.None);
+            if (report.Failed && report.Problem.Type == ProblemCatalog.UpstreamThrottled && kept is not null)
+            {
+                // Held back for the account's budget, or throttled: the remix keeps its turn until its next
+                // one, so that its readers do not ask the budget again on every read meanwhile.
+                return kept;
+            }
+
             if (report.Failed)
             {
-                // A poll that brought no news does not hold the remix's turn: the next reader may try.
+                // Sunra failed: the poll brought no news and does not hold the remix's turn, so the next
+                // reader asks again (the resilience pipeline and its circuit breaker pace those calls).
                 await store.TryForgetAsync(LeaseKey(requestId));
-                return kept is not null && report.Problem.Type == ProblemCatalog.UpstreamThrottled ? kept : report.FailedAs<RemixStatus>();
+                return report.FailedAs<RemixStatus>();
             }
 
             var status = RemixStatuses.StatusOf(requestId, report.Value) with { SeenAt = clock.GetUtcNow() };
