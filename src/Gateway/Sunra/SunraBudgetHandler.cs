@@ -1,4 +1,5 @@
 using System.Net;
+using Sunra.Protocol;
 
 namespace Gateway.Sunra;
 
@@ -12,7 +13,7 @@ namespace Gateway.Sunra;
 /// </summary>
 internal sealed class SunraBudgetHandler(AccountBudget budget) : DelegatingHandler
 {
-    private static readonly string[] RateLimitHeaders = ["x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"];
+    private static readonly string[] RateLimitHeaders = [SunraAccountLimits.LimitHeader, SunraAccountLimits.RemainingHeader, SunraAccountLimits.ResetHeader];
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Sunra.Protocol;
 
 namespace Gateway.Sunra;
 
@@ -42,17 +43,17 @@ public sealed class SunraOptions
 public sealed class SunraLimits
 {
     [Range(1, 1_000_000)]
-    public int SubmitsPerSecond { get; set; } = 10;
+    public int SubmitsPerSecond { get; set; } = SunraAccountLimits.SubmitsPerSecond;
 
     [Range(1, 10_000_000)]
-    public int SubmitsPerMinute { get; set; } = 100;
+    public int SubmitsPerMinute { get; set; } = SunraAccountLimits.SubmitsPerMinute;
 
     /// <summary>Status, result, cancel and stream calls.</summary>
     [Range(1, 1_000_000)]
-    public int OtherCallsPerSecond { get; set; } = 100;
+    public int OtherCallsPerSecond { get; set; } = SunraAccountLimits.OtherCallsPerSecond;
 
     [Range(1, 10_000_000)]
-    public int OtherCallsPerMinute { get; set; } = 1800;
+    public int OtherCallsPerMinute { get; set; } = SunraAccountLimits.OtherCallsPerMinute;
 
     /// <summary>How long a submit may wait for the account's budget before it is refused with 429.</summary>
     [Range(0, 10)]

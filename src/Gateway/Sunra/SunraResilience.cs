@@ -7,6 +7,7 @@ using Polly;
 using Polly.CircuitBreaker;
 using Polly.Telemetry;
 using Polly.Timeout;
+using Sunra.Protocol;
 
 namespace Gateway.Sunra;
 
@@ -95,7 +96,7 @@ internal sealed class SunraResilience(IOptions<SunraOptions> options)
             return retryAfter.Delta ?? retryAfter.Date - DateTimeOffset.UtcNow;
         }
 
-        if (headers is not null && headers.TryGetValues("x-ratelimit-reset", out var values)
+        if (headers is not null && headers.TryGetValues(SunraAccountLimits.ResetHeader, out var values)
             && double.TryParse(values.FirstOrDefault(), NumberStyles.Float, CultureInfo.InvariantCulture, out var reset))
         {
             return TimeSpan.FromSeconds(reset > 1_000_000_000 ? reset - DateTimeOffset.UtcNow.ToUnixTimeSeconds() : reset);

@@ -43,9 +43,9 @@ internal sealed class SunraErrorWriter(IOptions<ProblemDetailsOptions> problems,
         var headers = http.Response.Headers;
         if (decided?.Limit is { } limit && int.TryParse(headers.RetryAfter, CultureInfo.InvariantCulture, out var reset))
         {
-            headers["x-ratelimit-limit"] = limit.ToString(CultureInfo.InvariantCulture);
-            headers["x-ratelimit-remaining"] = "0";
-            headers["x-ratelimit-reset"] = reset.ToString(CultureInfo.InvariantCulture);
+            headers[SunraAccountLimits.LimitHeader] = limit.ToString(CultureInfo.InvariantCulture);
+            headers[SunraAccountLimits.RemainingHeader] = "0";
+            headers[SunraAccountLimits.ResetHeader] = reset.ToString(CultureInfo.InvariantCulture);
         }
 
         return new ValueTask(http.Response.WriteAsJsonAsync(body, SunraProtocolJsonContext.Default.SunraErrorBody, "application/json", http.RequestAborted));
