@@ -61,7 +61,16 @@ internal sealed class AccountBudget(IStateStore store, IOptions<SunraOptions> op
                 throw new SunraAccountRefusal(permit.Paused ? AccountRefusalReason.Paused : AccountRefusalReason.BudgetSpent, permit.Wait);
             }
 
-            await Task.Delay(permit.Wait, clock, cancellationToken);
+            try
+            {
+                await Task.Delay(permit.Wait, clock, cancellationToken);
+            }
+            catch (OperationCanceledException e)
+            {
+                // The attempt's timeout (or the caller) ended the wait: nothing was sent, which a
+                // timeout must not be taken to mean (a submit that timed out may have been sold).
+                throw new SunraAccountRefusal(AccountRefusalReason.BudgetSpent, permit.Wait, e);
+            }
         }
     }
 

@@ -73,6 +73,21 @@ public sealed class AccountBudgetTests
         await budget.TakeAsync(SunraCallKind.Poll, Cancellation);
     }
 
+    [Fact]
+    public async Task A_wait_for_budget_cut_short_by_a_timeout_is_a_refusal_never_a_timeout_that_may_have_sold_a_remix()
+    {
+        var budget = Budget(new SunraLimits { SubmitsPerSecond = 1, SubmitsPerMinute = 100, SubmitWaitSeconds = 2 });
+        await budget.TakeAsync(SunraCallKind.Submit, Cancellation);
+        using var timeout = new CancellationTokenSource();
+
+        var waiting = budget.TakeAsync(SunraCallKind.Submit, timeout.Token);
+        await timeout.CancelAsync();
+
+        var refused = await Assert.ThrowsAsync<SunraAccountRefusal>(() => waiting);
+        Assert.Equal(AccountRefusalReason.BudgetSpent, refused.Reason);
+        Assert.False(refused.ReachedSunra);
+    }
+
     private AccountBudget Budget(SunraLimits limits) =>
         new(new InMemoryStateStore(_clock), Options.Create(new SunraOptions { Limits = limits }), _clock);
 }
