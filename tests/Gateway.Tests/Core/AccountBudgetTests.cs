@@ -42,7 +42,7 @@ public sealed class AccountBudgetTests
 
         var third = budget.TakeAsync(SunraCallKind.Submit, Cancellation);
         Assert.False(third.IsCompleted);
-        _clock.Advance(TimeSpan.FromSeconds(1.1));
+        _clock.Advance(TimeSpan.FromSeconds(1.25));
         await third.WaitAsync(TimeSpan.FromSeconds(5), Cancellation);
 
         var minuteBudget = Budget(new SunraLimits { SubmitsPerSecond = 10, SubmitsPerMinute = 1, SubmitWaitSeconds = 2 });
