@@ -37,7 +37,16 @@ public sealed class ReplicaSet : IAsyncDisposable
 
     public NginxBalancer Balancer { get; }
 
-    public static async Task<ReplicaSet> StartAsync(int replicas, Action<EmulatorOptions>? emulator, CancellationToken cancellationToken)
+    public static Task<ReplicaSet> StartAsync(int replicas, Action<EmulatorOptions>? emulator, CancellationToken cancellationToken) =>
+        StartAsync(replicas, emulator, new Dictionary<string, string?>(), cancellationToken);
+
+    /// <summary>Starts the set with <paramref name="settings"/> on top of its own (a null value removes one of them, e.g. to restore a default).</summary>
+    /// <param name="replicas">How many gateway processes.</param>
+    /// <param name="emulator">How Sunra behaves, e.g. its account limits.</param>
+    /// <param name="settings">Environment variables of every replica, e.g. <c>Sunra__Limits__SubmitsPerMinute</c>.</param>
+    /// <param name="cancellationToken">The test's.</param>
+    public static async Task<ReplicaSet> StartAsync(
+        int replicas, Action<EmulatorOptions>? emulator, IReadOnlyDictionary<string, string?> settings, CancellationToken cancellationToken)
     {
         var gatewayDll = await PublishedGateway.PathAsync(cancellationToken);
         var redis = await RedisServer.StartNewAsync(cancellationToken);
@@ -64,6 +73,10 @@ public sealed class ReplicaSet : IAsyncDisposable
             ["Gateway__Defaults__ReadsPerMinute"] = "100000",
             ["Gateway__Defaults__DailySubmitQuota"] = "100000",
         };
+        foreach (var (name, value) in settings)
+        {
+            environment[name] = value;
+        }
 
         var started = Enumerable.Range(0, replicas).Select(_ => GatewayProcess.Start(gatewayDll, [], environment)).ToArray();
         await Task.WhenAll(started.Select(replica => replica.WaitUntilReadyAsync(cancellationToken)));
