@@ -18,6 +18,8 @@ internal sealed class PollCadence
     private static readonly TimeSpan CountEvery = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan ShortestHorizon = TimeSpan.FromSeconds(30);
 
+    private const double FreshShare = 0.9;
+
     private readonly IStateStore _store;
     private readonly TimeProvider _clock;
     private readonly TimeSpan _shortest;
@@ -39,22 +41,25 @@ internal sealed class PollCadence
     /// <summary>How many remixes are followed, all replicas together, as last counted.</summary>
     public long Followed => Volatile.Read(ref _followed);
 
-    /// <summary>The time between two polls of one remix now.</summary>
-    public TimeSpan Interval
+    /// <summary>The time between two polls of one remix now: how long a status stays fresh, and the moment it takes a reader to find it stale.</summary>
+    public TimeSpan Interval => FreshFor / FreshShare;
+
+    /// <summary>
+    /// How long a status is news, and the remix's turn lasts: N/B, so that the polls of all remixes
+    /// together stay within the budget however fast they are read, but no less than a little under
+    /// the shortest interval, so that a watcher reading once per interval never finds the status it
+    /// already had, and hears of a change at most an interval late.
+    /// </summary>
+    public TimeSpan FreshFor
     {
         get
         {
             CountIfDue();
             var spread = TimeSpan.FromSeconds(Volatile.Read(ref _followed) / _pollsPerSecond);
-            return spread > _shortest ? spread : _shortest;
+            var shortest = _shortest * FreshShare;
+            return spread > shortest ? spread : shortest;
         }
     }
-
-    /// <summary>
-    /// How long a status is news: a little less than the interval, so that a watcher reading once per
-    /// interval never finds the status it already had, and hears of a change at most an interval late.
-    /// </summary>
-    public TimeSpan FreshFor => Interval * 0.9;
 
     /// <summary>Counts the remix among the followed: its status was wanted and is no longer fresh.</summary>
     public async Task FollowAsync(string requestId)
@@ -66,6 +71,19 @@ internal sealed class PollCadence
         catch (StateStoreUnavailableException)
         {
             // Counted again at its next poll; meanwhile the budget itself holds every call back.
+        }
+    }
+
+    /// <summary>A remix that has ended needs no more polls: it no longer counts among the followed.</summary>
+    public async Task EndedAsync(string requestId)
+    {
+        try
+        {
+            await _store.UntouchAsync(FollowedKey, requestId);
+        }
+        catch (StateStoreUnavailableException)
+        {
+            // It leaves the count after the horizon.
         }
     }
 

@@ -88,6 +88,11 @@ internal sealed class StatusPolls(IServiceScopeFactory scopes, IStateStore store
 
             var status = RemixStatuses.StatusOf(requestId, report.Value) with { SeenAt = clock.GetUtcNow() };
             await KeepAsync(status, polled: true);
+            if (status.IsFinal)
+            {
+                await cadence.EndedAsync(requestId);
+            }
+
             return status;
         }
         finally

@@ -118,6 +118,16 @@ public sealed class InMemoryStateStore(TimeProvider clock) : IStateStore
         return Task.CompletedTask;
     }
 
+    public Task UntouchAsync(string setKey, string member)
+    {
+        if (_touched.TryGetValue(setKey, out var members))
+        {
+            members.TryRemove(member, out _);
+        }
+
+        return Task.CompletedTask;
+    }
+
     public Task<long> CountTouchedAsync(string setKey, TimeSpan within)
     {
         if (!_touched.TryGetValue(setKey, out var members))

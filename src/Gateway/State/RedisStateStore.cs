@@ -135,6 +135,8 @@ public sealed class RedisStateStore : IStateStore
 
     public Task TouchAsync(string setKey, string member) => Run(db => db.ScriptEvaluateAsync(TouchScript, [setKey], [member]));
 
+    public Task UntouchAsync(string setKey, string member) => Run(db => db.SortedSetRemoveAsync(setKey, member));
+
     public async Task<long> CountTouchedAsync(string setKey, TimeSpan within) =>
         (long)await Run(db => db.ScriptEvaluateAsync(CountTouchedScript, [setKey], [Milliseconds(within)]));
 

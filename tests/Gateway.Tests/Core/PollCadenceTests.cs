@@ -42,7 +42,19 @@ public sealed class PollCadenceTests
 
         await CountedAsync(240);
 
-        Assert.Equal(TimeSpan.FromSeconds(10), _cadence.Interval);
+        // Each status stays fresh for N / B = 10 s, so however fast they are read, 24 polls a second at most.
+        Assert.Equal(TimeSpan.FromSeconds(10), _cadence.FreshFor);
+        Assert.Equal(TimeSpan.FromSeconds(10) / 0.9, _cadence.Interval);
+    }
+
+    [Fact]
+    public async Task A_remix_that_has_ended_no_longer_counts()
+    {
+        await _cadence.FollowAsync("pd_running");
+        await _cadence.FollowAsync("pd_done");
+        await _cadence.EndedAsync("pd_done");
+
+        await CountedAsync(1);
     }
 
     [Fact]
@@ -54,7 +66,7 @@ public sealed class PollCadenceTests
         }
 
         await CountedAsync(48);
-        Assert.Equal(TimeSpan.FromSeconds(2), _cadence.Interval);
+        Assert.Equal(TimeSpan.FromSeconds(2), _cadence.FreshFor);
 
         _clock.Advance(TimeSpan.FromSeconds(31));
         await _cadence.FollowAsync("pd_still_wanted");

@@ -251,6 +251,11 @@ public abstract class StateStoreContractTests(IStateStore store)
 
         Assert.Equal(1, await store.CountTouchedAsync(set, Short / 2));
         Assert.Equal(1, await store.CountTouchedAsync(set, Long));
+
+        await store.TouchAsync(set, "pd_4");
+        await store.UntouchAsync(set, "pd_3");
+        await store.UntouchAsync(set, "pd_never_touched");
+        Assert.Equal(1, await store.CountTouchedAsync(set, Long));
     }
 
     [Fact]
