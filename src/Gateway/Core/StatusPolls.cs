@@ -51,6 +51,11 @@ internal sealed class StatusPolls(IServiceScopeFactory scopes, IStateStore store
         {
             await store.TryKeepAsync(Key(status.RequestId), new KeptStatus(status, clock.GetUtcNow(), polled), CoreJsonContext.Default.KeptStatus, RemixOwners.Retention);
         }
+
+        if (status.IsFinal)
+        {
+            await cadence.UnfollowAsync(status.RequestId);
+        }
     }
 
     private async Task<(RemixStatus? Status, bool Polled)> KeptAsync(string requestId) =>

@@ -52,6 +52,9 @@ public interface IStateStore
     /// <summary>How many members of the set were seen within <paramref name="within"/>; the older ones leave it.</summary>
     Task<long> CountTouchedAsync(string setKey, TimeSpan within);
 
+    /// <summary>Takes a member out of a set of recently seen members at once, as if it had never been seen.</summary>
+    Task ForgetTouchedAsync(string setKey, string member);
+
     /// <summary>Completes when the store answers; throws when it cannot be reached.</summary>
     Task PingAsync();
 }

@@ -137,6 +137,16 @@ public sealed class InMemoryStateStore(TimeProvider clock) : IStateStore
         return Task.FromResult((long)members.Count);
     }
 
+    public Task ForgetTouchedAsync(string setKey, string member)
+    {
+        if (_touched.TryGetValue(setKey, out var members))
+        {
+            members.TryRemove(member, out _);
+        }
+
+        return Task.CompletedTask;
+    }
+
     public Task PingAsync() => Task.CompletedTask;
 
     private Entry NewEntry(string value, TimeSpan timeToLive) => new(value, clock.GetUtcNow() + timeToLive);

@@ -138,6 +138,8 @@ public sealed class RedisStateStore : IStateStore
     public async Task<long> CountTouchedAsync(string setKey, TimeSpan within) =>
         (long)await Run(db => db.ScriptEvaluateAsync(CountTouchedScript, [setKey], [Milliseconds(within)]));
 
+    public Task ForgetTouchedAsync(string setKey, string member) => Run(db => db.SortedSetRemoveAsync(setKey, member));
+
     public Task PingAsync() => Run(db => db.PingAsync());
 
     private static string PauseKey(string key) => key + ":paused";

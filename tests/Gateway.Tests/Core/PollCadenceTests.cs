@@ -63,6 +63,24 @@ public sealed class PollCadenceTests
         Assert.Equal(TimeSpan.FromSeconds(1), _cadence.Interval);
     }
 
+    [Fact]
+    public async Task A_remix_that_ended_stops_counting_at_the_next_count_not_at_the_horizon()
+    {
+        for (var i = 0; i < 48; i++)
+        {
+            await _cadence.FollowAsync($"pd_{i}");
+        }
+
+        await CountedAsync(48);
+        for (var i = 0; i < 24; i++)
+        {
+            await _cadence.UnfollowAsync($"pd_{i}");
+        }
+
+        await CountedAsync(24);
+        Assert.Equal(TimeSpan.FromSeconds(1), _cadence.Interval);
+    }
+
     // The count is read again at most once a second, in the background of a read of the interval.
     private async Task CountedAsync(long expected)
     {

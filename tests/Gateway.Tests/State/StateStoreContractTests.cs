@@ -254,5 +254,18 @@ public abstract class StateStoreContractTests(IStateStore store)
     }
 
     [Fact]
+    public async Task A_member_forgotten_leaves_the_touched_set_at_once()
+    {
+        var set = NewKey();
+        await store.TouchAsync(set, "pd_1");
+        await store.TouchAsync(set, "pd_2");
+
+        await store.ForgetTouchedAsync(set, "pd_1");
+        await store.ForgetTouchedAsync(set, "pd_never_touched");
+
+        Assert.Equal(1, await store.CountTouchedAsync(set, Long));
+    }
+
+    [Fact]
     public async Task A_reachable_store_answers_a_ping() => await store.PingAsync();
 }
