@@ -165,7 +165,7 @@ internal static class ScaleRun
         var heldInWindow = heldBack.Polls - heldBefore;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
 
-        // The emulator keeps Sunra's requests up to 11,000 (it runs for days in sandbox mode) and forgets
+        // The emulator keeps Sunra's requests up to 11,000 (it may run for hours in sandbox mode) and forgets
         // the oldest beyond: with 10,000 in flight, the window's remixes must not be pushed out while
         // their watchers have yet to see them complete, so no more are bought once the window is over.
         await stopSubmitting.CancelAsync();
@@ -188,7 +188,10 @@ internal static class ScaleRun
         var unseen = measured.Count(r => r.SeenAt is null);
         if (unseen > 0)
         {
-            errors.Add($"{unseen} remixes that completed in the window were not seen COMPLETED within {plan.SeenWithin.TotalSeconds:0} s after it");
+            lock (errors)
+            {
+                errors.Add($"{unseen} remixes that completed in the window were not seen COMPLETED within {plan.SeenWithin.TotalSeconds:0} s after it");
+            }
         }
 
         var simulated = clock.Elapsed;
@@ -301,7 +304,14 @@ internal static class ScaleRun
 
         public DateTimeOffset CompletesAt { get; } = completesAt;
 
-        public DateTimeOffset? SeenAt { get; set; }
+        private long _seenAtTicks = long.MinValue;
+
+        /// <summary>When its watcher first read COMPLETED (its watcher writes it, the run reads it).</summary>
+        public DateTimeOffset? SeenAt
+        {
+            get => Volatile.Read(ref _seenAtTicks) is var ticks && ticks != long.MinValue ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+            set => Volatile.Write(ref _seenAtTicks, value?.UtcTicks ?? long.MinValue);
+        }
 
         /// <summary>Which tenth of each second of the clock its watcher reads in: watchers are spread over the second, as independent clients are.</summary>
         public int Slot { get; } = Random.Shared.Next(SlotsPerRead);
