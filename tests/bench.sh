@@ -2,11 +2,22 @@
 # The gateway's benchmark: the README's benchmark command. It prints requests/s, p50/p99 latency,
 # errors, allocation and CPU per request and memory for POST /remix and a cached status read,
 # through the published gateway, straight to a fast upstream (nginx answering from memory) and
-# through a plain YARP pass-through, and fails only on errors. Options (all optional):
+# through a plain YARP pass-through; then the scale run: 100, 1,000 and 10,000 remixes in flight
+# against the emulator enforcing Sunra's account limits, on a compressed clock, with the calls that
+# reached Sunra, its 403s and the notice delay. It fails only on errors. Options (all optional):
 #   --duration 10 --warmup 30 --rounds 3 --connections 32 --startups 3 --store memory|redis
+#   --scale 100,1000,10000 (the numbers in flight; none: no scale run) --scale-only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/apt-install.sh
+
+# The scale run alone runs in this process, on the SDK: no servers to install or publish.
+if [[ " $* " == *" --scale-only "* ]]; then
+  mkdir -p artifacts/benchmarks
+  dotnet run --project tests/Gateway.Benchmarks --configuration Release -- "$@" \
+    | tee artifacts/benchmarks/scale-latest.txt
+  exit
+fi
 
 # wrk drives the load, nginx plays Sunra and redis-server holds the records with --store redis;
 # install them from apt when missing.

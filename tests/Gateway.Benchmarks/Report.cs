@@ -47,6 +47,52 @@ internal static class Report
             """);
     }
 
+    public static string ScaleHeading()
+    {
+        var limits = new Gateway.Sunra.SunraLimits();
+        return Invariant($"""
+            Scale run: N remixes in flight through the gateway, against the emulator enforcing Sunra's account limits
+            ({limits.SubmitsPerSecond} submits/s and {limits.SubmitsPerMinute}/min; {limits.OtherCallsPerSecond} other calls/s and {limits.OtherCallsPerMinute:N0}/min, a 403 over them), with the gateway's
+            default Sunra:Limits (polls may spend {limits.PollShare:0.0} x min({limits.OtherCallsPerSecond}, {limits.OtherCallsPerMinute:N0}/60) = B = {ScalePlan.PollsPerSecond:0} a second) and records in memory.
+            Both run on one clock K times faster than real time. A remix is submitted every {ScalePlan.SubmitGap.TotalSeconds:0.###} s of the
+            clock, and runs N of those gaps, so N are in flight at once; its watcher reads its status once a second
+            of the clock through the gateway's core, and reads the result once it sees COMPLETED. Figures are over
+            a window of steady state; the notice delay runs from Sunra's completion to the watcher's read of COMPLETED.
+            Times are the clock's (simulated) seconds.
+
+            """);
+    }
+
+    public static string ScaleBlock(ScaleFigures f)
+    {
+        var p = f.Plan;
+        var w = f.WindowCalls;
+        return Invariant($"""
+            N = {p.InFlight:N0} remixes in flight (measured in the window: {f.InFlight.Min:N0} to {f.InFlight.Max:N0}; moments to submit missed while the machine was busy: {f.SubmitsMissed:N0}); K = {p.SubmitFactor:0} while submitting, {p.WatchFactor:0} while watched
+              simulated {f.Simulated.TotalSeconds:N0} s in {f.Real.TotalSeconds:0} s real: remixes submitted from 0 s, watched from {p.WatchFrom.TotalSeconds:N0} s, window {p.Filled.TotalSeconds:N0} s to {(p.Filled + p.Window).TotalSeconds:N0} s
+              poll interval: N / B = {p.ExpectedInterval.TotalSeconds:0.0} s; the gateway's (gateway.polls.interval) {f.Interval.Mean:0.0} s (from {f.Interval.Min:0.0} to {f.Interval.Max:0.0}), remixes followed {f.Followed.Mean:N0}
+              calls that reached Sunra in the window: {w.Statuses:N0} status, {w.Results:N0} result, {w.Submits:N0} submit, {w.Others:N0} other: {f.CallsPerRemix:0.0} per remix completed in it ({f.Completed:N0}), {w.Statuses / (double)f.Completed:0.0} of them status
+              Sunra's 403s: {f.Throttled:N0} in the whole run; polls the budget held back in the window: {f.PollsHeldBack / p.Window.TotalSeconds:N0} a second
+              notice delay: p50 {f.Percentile(50):0.0} s, p99 {f.Percentile(99):0.0} s, max {f.Percentile(100):0.0} s ({f.Delays.Length:N0} remixes)
+              watchers read {f.ReadsPerWatcherSecond:0.00} times a second each; the latest a round of reads started: {f.LongestLag.TotalSeconds:0.00} s; gateway warnings: {f.Warnings:N0}
+              CPU (gateway, emulator and watchers, in this process) per second of the clock in the window: {f.CpuPerSecond.TotalMilliseconds:N0} ms
+
+            """);
+    }
+
+    public static string ScaleTable(IReadOnlyList<ScaleFigures> figures)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("  in flight   K (submit/watch)   simulated   real   interval N/B   gateway's   status   result   submit   calls/remix   403s   delay p50   delay p99");
+        foreach (var f in figures)
+        {
+            text.AppendLine(Invariant(
+                $"  {f.Plan.InFlight,9:N0} {f.Plan.SubmitFactor,10:0}/{f.Plan.WatchFactor,-7:0} {f.Simulated.TotalSeconds,11:N0} s {f.Real.TotalSeconds,4:0} s {f.Plan.ExpectedInterval.TotalSeconds,12:0.0} s {f.Interval.Mean,9:0.0} s {f.WindowCalls.Statuses,8:N0} {f.WindowCalls.Results,8:N0} {f.WindowCalls.Submits,8:N0} {f.CallsPerRemix,13:0.0} {f.Throttled,6:N0} {f.Percentile(50),9:0.0} s {f.Percentile(99),9:0.0} s"));
+        }
+
+        return text.ToString();
+    }
+
     private static string Bytes(double? bytes) => bytes switch
     {
         null => "-",

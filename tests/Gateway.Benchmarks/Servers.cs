@@ -28,8 +28,9 @@ internal sealed class Server(string name, string baseUrl, BenchProcess? process,
 
     /// <summary>
     /// The published gateway as its image runs it (Production: JSON log lines, one per request),
-    /// with one caller whose limits are out of the way, the fast upstream as Sunra, and its records
-    /// in memory or, given a connection string, in Redis.
+    /// with one caller whose limits are out of the way, the fast upstream as Sunra with the account's
+    /// limits (Sunra:Limits) out of the way too, and its records in memory or, given a connection
+    /// string, in Redis.
     /// </summary>
     public static async Task<(Server Server, TimeSpan Ready)> StartGatewayAsync(string publish, FastUpstream upstream, string work, string? redis)
     {
@@ -45,6 +46,13 @@ internal sealed class Server(string name, string baseUrl, BenchProcess? process,
             ["Gateway__Clients__bench__SubmitsPerMinute"] = "1000000000",
             ["Gateway__Clients__bench__ReadsPerMinute"] = "1000000000",
             ["Gateway__Clients__bench__DailySubmitQuota"] = "1000000000",
+
+            // nginx is not Sunra's account: the gateway's budget of it would hold the submits to 10 a
+            // second. The scale run measures the gateway under Sunra's limits.
+            ["Sunra__Limits__SubmitsPerSecond"] = "1000000",
+            ["Sunra__Limits__SubmitsPerMinute"] = "10000000",
+            ["Sunra__Limits__OtherCallsPerSecond"] = "1000000",
+            ["Sunra__Limits__OtherCallsPerMinute"] = "10000000",
         };
         if (redis is not null)
         {

@@ -74,16 +74,21 @@ internal sealed class PollCadence
         }
     }
 
-    /// <summary>A remix that has ended needs no more polls: it no longer counts among the followed.</summary>
-    public async Task EndedAsync(string requestId)
+    /// <summary>
+    /// The remix has ended (its final status is kept, and read from the store from now on): it is polled
+    /// no more, so it leaves the followed at once. Counted until the horizon (three intervals, at least
+    /// 30 s), ended remixes stretched the interval: by a fifth for an account that completes remixes as
+    /// fast as Sunra lets it submit them, by a half with 100 in flight.
+    /// </summary>
+    public async Task UnfollowAsync(string requestId)
     {
         try
         {
-            await _store.UntouchAsync(FollowedKey, requestId);
+            await _store.ForgetTouchedAsync(FollowedKey, requestId);
         }
         catch (StateStoreUnavailableException)
         {
-            // It leaves the count after the horizon.
+            // It leaves the count at the horizon instead.
         }
     }
 

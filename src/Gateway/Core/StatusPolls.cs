@@ -51,6 +51,11 @@ internal sealed class StatusPolls(IServiceScopeFactory scopes, IStateStore store
         {
             await store.TryKeepAsync(Key(status.RequestId), new KeptStatus(status, clock.GetUtcNow(), polled), CoreJsonContext.Default.KeptStatus, RemixOwners.Retention);
         }
+
+        if (status.IsFinal)
+        {
+            await cadence.UnfollowAsync(status.RequestId);
+        }
     }
 
     private async Task<(RemixStatus? Status, bool Polled)> KeptAsync(string requestId) =>
@@ -88,10 +93,6 @@ internal sealed class StatusPolls(IServiceScopeFactory scopes, IStateStore store
 
             var status = RemixStatuses.StatusOf(requestId, report.Value) with { SeenAt = clock.GetUtcNow() };
             await KeepAsync(status, polled: true);
-            if (status.IsFinal)
-            {
-                await cadence.EndedAsync(requestId);
-            }
 
             return status;
         }

@@ -49,11 +49,11 @@ public interface IStateStore
     /// <summary>Marks a member of a set of recently seen members as seen now.</summary>
     Task TouchAsync(string setKey, string member);
 
-    /// <summary>Takes a member out of a set of recently seen members.</summary>
-    Task UntouchAsync(string setKey, string member);
-
     /// <summary>How many members of the set were seen within <paramref name="within"/>; the older ones leave it.</summary>
     Task<long> CountTouchedAsync(string setKey, TimeSpan within);
+
+    /// <summary>Takes a member out of a set of recently seen members at once, as if it had never been seen.</summary>
+    Task ForgetTouchedAsync(string setKey, string member);
 
     /// <summary>Completes when the store answers; throws when it cannot be reached.</summary>
     Task PingAsync();

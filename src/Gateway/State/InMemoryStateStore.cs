@@ -118,16 +118,6 @@ public sealed class InMemoryStateStore(TimeProvider clock) : IStateStore
         return Task.CompletedTask;
     }
 
-    public Task UntouchAsync(string setKey, string member)
-    {
-        if (_touched.TryGetValue(setKey, out var members))
-        {
-            members.TryRemove(member, out _);
-        }
-
-        return Task.CompletedTask;
-    }
-
     public Task<long> CountTouchedAsync(string setKey, TimeSpan within)
     {
         if (!_touched.TryGetValue(setKey, out var members))
@@ -145,6 +135,16 @@ public sealed class InMemoryStateStore(TimeProvider clock) : IStateStore
         }
 
         return Task.FromResult((long)members.Count);
+    }
+
+    public Task ForgetTouchedAsync(string setKey, string member)
+    {
+        if (_touched.TryGetValue(setKey, out var members))
+        {
+            members.TryRemove(member, out _);
+        }
+
+        return Task.CompletedTask;
     }
 
     public Task PingAsync() => Task.CompletedTask;

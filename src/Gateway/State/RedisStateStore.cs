@@ -135,10 +135,10 @@ public sealed class RedisStateStore : IStateStore
 
     public Task TouchAsync(string setKey, string member) => Run(db => db.ScriptEvaluateAsync(TouchScript, [setKey], [member]));
 
-    public Task UntouchAsync(string setKey, string member) => Run(db => db.SortedSetRemoveAsync(setKey, member));
-
     public async Task<long> CountTouchedAsync(string setKey, TimeSpan within) =>
         (long)await Run(db => db.ScriptEvaluateAsync(CountTouchedScript, [setKey], [Milliseconds(within)]));
+
+    public Task ForgetTouchedAsync(string setKey, string member) => Run(db => db.SortedSetRemoveAsync(setKey, member));
 
     public Task PingAsync() => Run(db => db.PingAsync());
 

@@ -25,9 +25,24 @@ internal sealed class AccountBudget(IStateStore store, IOptions<SunraOptions> op
 
     private readonly SunraLimits _limits = options.Value.Limits;
     private int _throttlesInARow;
+    private PollHold _pollHold = new(long.MinValue, AccountRefusalReason.BudgetSpent);
 
     /// <summary>How many status polls a second the budget allows, all replicas together.</summary>
     public double PollsPerSecond => _limits.PollShare * Math.Min(_limits.OtherCallsPerSecond, _limits.OtherCallsPerMinute / 60.0);
+
+    /// <summary>
+    /// Why, and for how long, no status poll can have a permit, as the last poll held back learned; null
+    /// when one may. A window frees its permits only as time passes and a pause only ever lengthens, so
+    /// until then a poll is refused whatever any replica does, and <see cref="SunraQueueClient"/> refuses
+    /// it without building the call: with thousands of remixes followed, most reads of a stale status
+    /// come while the budget is spent, and each built call cost as much CPU as a whole request.
+    /// </summary>
+    public SunraAccountRefusal? PollHeldBack()
+    {
+        var hold = Volatile.Read(ref _pollHold);
+        var now = clock.GetTimestamp();
+        return hold.Until > now ? new SunraAccountRefusal(hold.Reason, clock.GetElapsedTime(now, hold.Until)) : null;
+    }
 
     /// <summary>A permit for a call of this kind, waiting for one as long as the kind may; else <see cref="SunraAccountRefusal"/>.</summary>
     public async Task<RollingPermit> TakeAsync(SunraCallKind kind, CancellationToken cancellationToken)
@@ -58,7 +73,13 @@ internal sealed class AccountBudget(IStateStore store, IOptions<SunraOptions> op
 
             if (permit.Paused || permit.Wait > patience - clock.GetElapsedTime(started))
             {
-                throw new SunraAccountRefusal(permit.Paused ? AccountRefusalReason.Paused : AccountRefusalReason.BudgetSpent, permit.Wait);
+                var reason = permit.Paused ? AccountRefusalReason.Paused : AccountRefusalReason.BudgetSpent;
+                if (kind == SunraCallKind.Poll)
+                {
+                    HoldPolls(reason, permit.Wait);
+                }
+
+                throw new SunraAccountRefusal(reason, permit.Wait);
             }
 
             try
@@ -99,6 +120,23 @@ internal sealed class AccountBudget(IStateStore store, IOptions<SunraOptions> op
     /// <summary>Sunra answered without a throttle: a later throttle starts its backoff afresh.</summary>
     public void Answered() => Volatile.Write(ref _throttlesInARow, 0);
 
+    // The later of two holds wins: a poll refused by the other's window cannot have a permit before either ends.
+    private void HoldPolls(AccountRefusalReason reason, TimeSpan wait)
+    {
+        var hold = new PollHold(clock.GetTimestamp() + (long)(wait.TotalSeconds * clock.TimestampFrequency), reason);
+        var seen = Volatile.Read(ref _pollHold);
+        while (seen.Until < hold.Until)
+        {
+            var previous = Interlocked.CompareExchange(ref _pollHold, hold, seen);
+            if (previous == seen)
+            {
+                return;
+            }
+
+            seen = previous;
+        }
+    }
+
     private static string KeyOf(SunraCallKind kind) => kind == SunraCallKind.Submit ? SubmitsKey : OthersKey;
 
     private RollingWindow[] WindowsOf(SunraCallKind kind) => kind switch
@@ -117,4 +155,7 @@ internal sealed class AccountBudget(IStateStore store, IOptions<SunraOptions> op
     private static readonly TimeSpan Margin = TimeSpan.FromMilliseconds(250);
 
     private static RollingWindow Window(int limit, TimeSpan length) => new(limit, length + Margin);
+
+    /// <summary>Until when (a timestamp of the clock) no poll can have a permit, and why.</summary>
+    private sealed record PollHold(long Until, AccountRefusalReason Reason);
 }

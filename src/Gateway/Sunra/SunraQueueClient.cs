@@ -11,7 +11,7 @@ namespace Gateway.Sunra;
 /// (<see cref="SunraAnswers"/>) or as the problem to answer with (<see cref="SunraFailures"/>).
 /// Nothing Sunra says reaches a caller without passing through here and the key redactor.
 /// </summary>
-internal sealed class SunraQueueClient(ISunraQueueApi api, SunraAnswers answers, SunraFailures failures, SunraCallMetrics metrics)
+internal sealed class SunraQueueClient(ISunraQueueApi api, AccountBudget budget, SunraAnswers answers, SunraFailures failures, SunraCallMetrics metrics)
 {
     /// <summary>The one model the gateway fronts.</summary>
     public const string EndpointId = SunraEndpoints.VideoToVideo;
@@ -19,8 +19,11 @@ internal sealed class SunraQueueClient(ISunraQueueApi api, SunraAnswers answers,
     public Task<Outcome<SunraAccepted>> SubmitAsync(string videoId, string prompt, CancellationToken cancellationToken) =>
         CallAsync(SunraQueueCall.Submit, null, ct => api.SubmitAsync(EndpointId, new SunraVideoToVideoInput(videoId, prompt), ct), answers.Accepted, cancellationToken);
 
+    /// <remarks>A poll (without logs) that the budget is known to hold back is refused as the budget would refuse it, without building the call.</remarks>
     public Task<Outcome<SunraStatusReport>> GetStatusAsync(string requestId, bool logs, CancellationToken cancellationToken) =>
-        CallAsync(SunraQueueCall.Status, requestId, ct => api.GetStatusAsync(requestId, logs ? 1 : 0, ct), answers.Status, cancellationToken);
+        !logs && budget.PollHeldBack() is { } heldBack
+            ? Task.FromResult(Refused<SunraStatusReport>(SunraQueueCall.Status, heldBack))
+            : CallAsync(SunraQueueCall.Status, requestId, ct => api.GetStatusAsync(requestId, logs ? 1 : 0, ct), answers.Status, cancellationToken);
 
     public Task<Outcome<SunraVideoFile>> GetResultAsync(string requestId, CancellationToken cancellationToken) =>
         CallAsync(SunraQueueCall.Result, requestId, ct => api.GetResultAsync(requestId, ct), answers.Result, cancellationToken);

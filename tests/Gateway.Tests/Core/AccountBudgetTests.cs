@@ -88,6 +88,44 @@ public sealed class AccountBudgetTests
         Assert.False(refused.ReachedSunra);
     }
 
+    [Fact]
+    public async Task A_poll_held_back_tells_until_when_no_poll_can_have_a_permit_so_the_next_ones_are_not_built()
+    {
+        var budget = Budget(new SunraLimits { OtherCallsPerSecond = 100, OtherCallsPerMinute = 10, PollShare = 0.8 });
+        Assert.Null(budget.PollHeldBack());
+        for (var i = 0; i < 8; i++)
+        {
+            await budget.TakeAsync(SunraCallKind.Poll, Cancellation);
+        }
+
+        var refused = await Assert.ThrowsAsync<SunraAccountRefusal>(() => budget.TakeAsync(SunraCallKind.Poll, Cancellation));
+        _clock.Advance(TimeSpan.FromSeconds(20));
+        var held = budget.PollHeldBack();
+
+        // The first permit leaves the minute, and its quarter of a second, at 60.25 s: 40.25 s from now.
+        Assert.Equal(TimeSpan.FromSeconds(60.25), refused.RetryAfter);
+        Assert.Equal(AccountRefusalReason.BudgetSpent, held?.Reason);
+        Assert.Equal(TimeSpan.FromSeconds(40.25), held?.RetryAfter);
+
+        // A read has a share of its own, and is never held back by the polls' hold.
+        await budget.TakeAsync(SunraCallKind.Read, Cancellation);
+        _clock.Advance(TimeSpan.FromSeconds(40.25));
+        Assert.Null(budget.PollHeldBack());
+        await budget.TakeAsync(SunraCallKind.Poll, Cancellation);
+    }
+
+    [Fact]
+    public async Task While_Sunras_throttle_pauses_the_other_calls_polls_are_held_back_as_paused()
+    {
+        var budget = Budget(new SunraLimits());
+        await budget.PauseAsync(SunraCallKind.Read, TimeSpan.FromSeconds(30));
+
+        await Assert.ThrowsAsync<SunraAccountRefusal>(() => budget.TakeAsync(SunraCallKind.Poll, Cancellation));
+
+        Assert.Equal(AccountRefusalReason.Paused, budget.PollHeldBack()?.Reason);
+        Assert.Equal(TimeSpan.FromSeconds(30), budget.PollHeldBack()?.RetryAfter);
+    }
+
     private AccountBudget Budget(SunraLimits limits) =>
         new(new InMemoryStateStore(_clock), Options.Create(new SunraOptions { Limits = limits }), _clock);
 }

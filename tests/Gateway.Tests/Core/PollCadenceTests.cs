@@ -48,16 +48,6 @@ public sealed class PollCadenceTests
     }
 
     [Fact]
-    public async Task A_remix_that_has_ended_no_longer_counts()
-    {
-        await _cadence.FollowAsync("pd_running");
-        await _cadence.FollowAsync("pd_done");
-        await _cadence.EndedAsync("pd_done");
-
-        await CountedAsync(1);
-    }
-
-    [Fact]
     public async Task A_remix_nobody_wants_any_more_stops_counting_after_the_horizon()
     {
         for (var i = 0; i < 48; i++)
@@ -73,6 +63,24 @@ public sealed class PollCadenceTests
         await CountedAsync(1);
 
         Assert.Equal(TimeSpan.FromSeconds(1), _cadence.Interval);
+    }
+
+    [Fact]
+    public async Task A_remix_that_ended_stops_counting_at_the_next_count_not_at_the_horizon()
+    {
+        for (var i = 0; i < 48; i++)
+        {
+            await _cadence.FollowAsync($"pd_{i}");
+        }
+
+        await CountedAsync(48);
+        for (var i = 0; i < 24; i++)
+        {
+            await _cadence.UnfollowAsync($"pd_{i}");
+        }
+
+        await CountedAsync(24);
+        Assert.Equal(TimeSpan.FromSeconds(1), _cadence.FreshFor);
     }
 
     // The count is read again at most once a second, in the background of a read of the interval.

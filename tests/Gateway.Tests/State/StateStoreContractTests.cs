@@ -251,10 +251,18 @@ public abstract class StateStoreContractTests(IStateStore store)
 
         Assert.Equal(1, await store.CountTouchedAsync(set, Short / 2));
         Assert.Equal(1, await store.CountTouchedAsync(set, Long));
+    }
 
-        await store.TouchAsync(set, "pd_4");
-        await store.UntouchAsync(set, "pd_3");
-        await store.UntouchAsync(set, "pd_never_touched");
+    [Fact]
+    public async Task A_member_forgotten_leaves_the_touched_set_at_once()
+    {
+        var set = NewKey();
+        await store.TouchAsync(set, "pd_1");
+        await store.TouchAsync(set, "pd_2");
+
+        await store.ForgetTouchedAsync(set, "pd_1");
+        await store.ForgetTouchedAsync(set, "pd_never_touched");
+
         Assert.Equal(1, await store.CountTouchedAsync(set, Long));
     }
 
