@@ -33,6 +33,19 @@ internal static class KeptAnswers
         }
     }
 
+    /// <summary>Gives a value that is still <paramref name="value"/> a new time to live.</summary>
+    public static async Task TryReplaceAsync(this IStateStore store, string key, string value, TimeSpan timeToLive)
+    {
+        try
+        {
+            await store.ReplaceAsync(key, value, value, timeToLive);
+        }
+        catch (StateStoreUnavailableException)
+        {
+            // It runs out by itself.
+        }
+    }
+
     public static async Task TryForgetAsync(this IStateStore store, string key)
     {
         try

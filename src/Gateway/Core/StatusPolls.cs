@@ -78,8 +78,12 @@ internal sealed class StatusPolls(IServiceScopeFactory scopes, IStateStore store
             var report = await scope.ServiceProvider.GetRequiredService<SunraQueueClient>().GetStatusAsync(requestId, logs: false, CancellationToken.None);
             if (report.Failed && report.Problem.Type == ProblemCatalog.UpstreamThrottled && kept is not null)
             {
-                // Held back for the account's budget, or throttled: the remix keeps its turn until its next
-                // one, so that its readers do not ask the budget again on every read meanwhile.
+                // Held back for the account's budget, or throttled: the remix keeps its turn until the budget
+                // has room again (at least a second), so that its readers do not ask the budget on every read
+                // meanwhile, and no longer, so that a burst of remixes that fell stale together does not lose
+                // a whole interval each.
+                var wait = report.Problem.RetryAfter is { } retryAfter && retryAfter < cadence.FreshFor ? retryAfter : cadence.FreshFor;
+                await store.TryReplaceAsync(LeaseKey(requestId), "", wait);
                 return kept;
             }
 
