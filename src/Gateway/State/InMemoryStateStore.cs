@@ -189,8 +189,11 @@ public sealed class InMemoryStateStore(TimeProvider clock) : IStateStore
     /// <summary>The permits of one rolling-window limit taken within its longest window, oldest first, and its pause.</summary>
     private sealed class RollingLog
     {
+        // Permits in the order taken; those before _head have left every window. They are cut off in one
+        // move once they are half the list, so that a busy limit costs no copy of its log on each permit.
         private readonly List<DateTimeOffset> _taken = [];
         private readonly Lock _lock = new();
+        private int _head;
         private DateTimeOffset _pausedUntil;
 
         public RollingPermit Take(IReadOnlyList<RollingWindow> windows, DateTimeOffset now)
@@ -202,8 +205,13 @@ public sealed class InMemoryStateStore(TimeProvider clock) : IStateStore
                     return new RollingPermit(false, _pausedUntil - now, true, 0);
                 }
 
-                var longest = windows.Max(window => window.Length);
-                _taken.RemoveRange(0, FirstAfter(now - longest));
+                _head = FirstAfter(now - windows.Max(window => window.Length));
+                if (_head > 64 && _head > _taken.Count / 2)
+                {
+                    _taken.RemoveRange(0, _head);
+                    _head = 0;
+                }
+
                 var wait = TimeSpan.Zero;
                 var remaining = int.MaxValue;
                 foreach (var window in windows)
@@ -239,10 +247,10 @@ public sealed class InMemoryStateStore(TimeProvider clock) : IStateStore
             }
         }
 
-        // The index of the first permit taken after the instant (the list is in the order taken).
+        // The index of the first permit taken after the instant, at or after _head.
         private int FirstAfter(DateTimeOffset instant)
         {
-            var index = _taken.BinarySearch(instant);
+            var index = _taken.BinarySearch(_head, _taken.Count - _head, instant, null);
             if (index < 0)
             {
                 return ~index;
