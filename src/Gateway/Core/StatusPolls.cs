@@ -48,7 +48,9 @@ internal sealed class StatusPolls(IServiceScopeFactory scopes, IStateStore store
     /// Keeps the status a submit was answered with. It is the latest known status until the first poll,
     /// but never fresh: the first read after a submit asks Sunra (the remix may well have started).
     /// </summary>
-    public Task KeepSubmittedAsync(RemixStatus status) => KeepAsync(status, polled: false);
+    /// <remarks>Nothing can be kept for the remix yet (its id was not known before this answer), so it is written without a look.</remarks>
+    public Task KeepSubmittedAsync(RemixStatus status) =>
+        store.TryKeepAsync(Key(status.RequestId), new KeptStatus(status, clock.GetUtcNow(), Polled: false), CoreJsonContext.Default.KeptStatus, RemixOwners.Retention);
 
     // A final status is never replaced: a slower poll (on this replica or another) may bring an older one.
     private async Task KeepAsync(RemixStatus status, bool polled)
