@@ -17,6 +17,7 @@ public static class CoreExtensions
         services.AddGatewayOptions<RemixOptions>();
         services.AddSingleton<IValidateOptions<RemixOptions>, RemixOptionsValidator>();
         services.AddSingleton<CoreMetrics>();
+        services.AddSingleton<FinalFacts>();
         services.AddSingleton<PollCadence>();
         services.AddSingleton<StatusPolls>();
         services.AddScoped<RemixOwnership>();

@@ -17,7 +17,7 @@ namespace Gateway.Core;
 /// A status with logs is asked of Sunra each time: logs are not kept.
 /// </summary>
 internal sealed class RemixStatuses(
-    RemixOwnership ownership, SunraQueueClient sunra, StatusPolls polls, PollCadence cadence, IStateStore store)
+    RemixOwnership ownership, SunraQueueClient sunra, StatusPolls polls, PollCadence cadence, FinalFacts finals, IStateStore store)
 {
     /// <summary>The caller's remix's status.</summary>
     public async Task<Outcome<RemixStatus>> GetAsync(string requestId, string caller, bool logs, CancellationToken cancellationToken) =>
@@ -79,8 +79,14 @@ internal sealed class RemixStatuses(
 
     private async Task<Outcome<RemixResult>> GetResultAsync(string requestId, CancellationToken cancellationToken)
     {
+        if (finals.ResultOf(requestId) is { } known)
+        {
+            return known;
+        }
+
         if (await store.TryGetAsync(ResultKey(requestId), CoreJsonContext.Default.RemixResult) is { } kept)
         {
+            finals.Remember(requestId, kept);
             return kept;
         }
 
@@ -94,6 +100,7 @@ internal sealed class RemixStatuses(
         {
             Video = new RemixVideo { ContentType = file.Value.ContentType, FileName = file.Value.FileName, FileSize = file.Value.FileSize, Url = file.Value.Url },
         };
+        finals.Remember(requestId, result);
         await store.TryKeepAsync(ResultKey(requestId), result, CoreJsonContext.Default.RemixResult, RemixOwners.Retention);
         return result;
     }

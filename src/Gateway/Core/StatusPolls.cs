@@ -18,13 +18,19 @@ namespace Gateway.Core;
 /// A poll runs in a scope of its own and without any caller's cancellation, so that a caller who leaves
 /// does not cancel the answer others are waiting for.
 /// </remarks>
-internal sealed class StatusPolls(IServiceScopeFactory scopes, IStateStore store, PollCadence cadence, TimeProvider clock, CoreMetrics metrics)
+internal sealed class StatusPolls(IServiceScopeFactory scopes, IStateStore store, PollCadence cadence, FinalFacts finals, TimeProvider clock, CoreMetrics metrics)
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<Outcome<RemixStatus>>>> _flights = new(StringComparer.Ordinal);
 
     /// <summary>The remix's latest known status, polled first when it is stale and the remix's turn has come.</summary>
     public async Task<Outcome<RemixStatus>> ReadAsync(string requestId, CancellationToken cancellationToken)
     {
+        if (finals.FinalStatusOf(requestId) is { } final)
+        {
+            metrics.StatusRead(kept: true);
+            return final;
+        }
+
         var (kept, polled) = await KeptAsync(requestId);
         if (kept is not null && (kept.IsFinal || (polled && clock.GetUtcNow() - kept.SeenAt < cadence.FreshFor)))
         {
@@ -49,6 +55,7 @@ internal sealed class StatusPolls(IServiceScopeFactory scopes, IStateStore store
     {
         if (status.IsFinal || (await KeptAsync(status.RequestId)).Status is not { IsFinal: true })
         {
+            finals.Remember(status);
             await store.TryKeepAsync(Key(status.RequestId), new KeptStatus(status, clock.GetUtcNow(), polled), CoreJsonContext.Default.KeptStatus, RemixOwners.Retention);
         }
 
@@ -58,8 +65,17 @@ internal sealed class StatusPolls(IServiceScopeFactory scopes, IStateStore store
         }
     }
 
-    private async Task<(RemixStatus? Status, bool Polled)> KeptAsync(string requestId) =>
-        await store.TryGetAsync(Key(requestId), CoreJsonContext.Default.KeptStatus) is { } kept ? (kept.Status with { SeenAt = kept.SeenAt }, kept.Polled) : (null, false);
+    private async Task<(RemixStatus? Status, bool Polled)> KeptAsync(string requestId)
+    {
+        if (await store.TryGetAsync(Key(requestId), CoreJsonContext.Default.KeptStatus) is not { } kept)
+        {
+            return (null, false);
+        }
+
+        var status = kept.Status with { SeenAt = kept.SeenAt };
+        finals.Remember(status);
+        return (status, kept.Polled);
+    }
 
     private async Task<Outcome<RemixStatus>> PollAsync(string requestId, RemixStatus? kept, Lazy<Task<Outcome<RemixStatus>>> flight)
     {
