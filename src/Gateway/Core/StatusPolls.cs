@@ -45,6 +45,29 @@ internal sealed class StatusPolls(IServiceScopeFactory scopes, IStateStore store
     }
 
     /// <summary>
+    /// Asks Sunra for the remix's status now, whatever its turn (Sunra called back: the remix has just
+    /// ended), within the account's budget; a final status already known is not asked again.
+    /// </summary>
+    public async Task<Outcome<RemixStatus>> PollNowAsync(string requestId)
+    {
+        if (finals.FinalStatusOf(requestId) is { } final)
+        {
+            return final;
+        }
+
+        var (kept, _) = await KeptAsync(requestId);
+        if (kept is { IsFinal: true })
+        {
+            return kept;
+        }
+
+        await store.TryForgetAsync(LeaseKey(requestId));
+        Lazy<Task<Outcome<RemixStatus>>>? mine = null;
+        mine = new Lazy<Task<Outcome<RemixStatus>>>(() => PollAsync(requestId, kept, mine!));
+        return await _flights.GetOrAdd(requestId, mine).Value;
+    }
+
+    /// <summary>
     /// Keeps the status a submit was answered with. It is the latest known status until the first poll,
     /// but never fresh: the first read after a submit asks Sunra (the remix may well have started).
     /// </summary>
