@@ -43,11 +43,22 @@ public static partial class SunraCallbackApi
         return app;
     }
 
-    /// <summary>204 when the token is a remix's (its status has been asked of Sunra); 404, and nothing done, otherwise.</summary>
-    internal static async Task<Results<NoContent, ProblemHttpResult>> Heard(string token, RemixCallbacks callbacks, HttpContext http) =>
-        TokenShape().IsMatch(token) && await callbacks.HeardAsync(token)
+    /// <summary>
+    /// 204 when the token is a remix's (its status has been asked of Sunra); 404, and nothing done,
+    /// otherwise. The body is never read, so its size is judged by its Content-Length: the request size
+    /// limit alone acts only on a body that is read.
+    /// </summary>
+    internal static async Task<Results<NoContent, ProblemHttpResult>> Heard(string token, RemixCallbacks callbacks, HttpContext http)
+    {
+        if (http.Request.ContentLength > MaxBodyBytes)
+        {
+            return ProblemCatalog.PayloadTooLarge.AsProblem().ToResult(http);
+        }
+
+        return TokenShape().IsMatch(token) && await callbacks.HeardAsync(token)
             ? TypedResults.NoContent()
             : ProblemCatalog.CallbackUnknown.AsProblem().ToResult(http);
+    }
 
     // The shape RemixCallbacks issues: 32 hex digits, a dot, 43 base64url characters. Anything else is
     // refused without a look in the store.

@@ -61,6 +61,7 @@ internal sealed class SunraCallbackOpenApi : IOpenApiOperationTransformer
                         {
                             ["204"] = new OpenApiResponse { Description = "The token is a remix's: its status has been asked of Sunra." },
                             ["404"] = Problem(ProblemCatalog.CallbackUnknown),
+                            ["413"] = Problem(ProblemCatalog.PayloadTooLarge),
                             ["429"] = Problem(ProblemCatalog.RateLimited),
                         },
                     },
@@ -71,9 +72,20 @@ internal sealed class SunraCallbackOpenApi : IOpenApiOperationTransformer
         return Task.CompletedTask;
     }
 
+    // Shown as every other problem answer is (ProblemExamplesTransformer): the type named in the
+    // description, and an example made from the catalog.
     private static OpenApiResponse Problem(ProblemType type) => new()
     {
-        Description = type.Title,
-        Content = new Dictionary<string, OpenApiMediaType> { [OpenApiProblems.ProblemJson] = new() },
+        Description = $"{type.Title}: `{type.Uri}` ({type.Title})",
+        Content = new Dictionary<string, OpenApiMediaType>
+        {
+            [OpenApiProblems.ProblemJson] = new()
+            {
+                Examples = new Dictionary<string, IOpenApiExample>
+                {
+                    [type.Name] = new OpenApiExample { Summary = type.Title, Value = OpenApiProblems.Rfc9457Body(ProblemCatalog.ExampleOf(type)) },
+                },
+            },
+        },
     };
 }
