@@ -29,6 +29,7 @@ public static partial class SunraCallbackApi
     {
         builder.Services.AddRateLimiter(options => options.AddPolicy(Policy, _ => RateLimitPartition.GetFixedWindowLimiter(
             Policy, _ => new FixedWindowRateLimiterOptions { PermitLimit = PerSecond, Window = TimeSpan.FromSeconds(1), QueueLimit = 0 })));
+        builder.Services.AddSingleton(new SecretPathPrefix(RemixCallbacks.Route + "/"));
         builder.Services.AddOpenApiParts(openApi => openApi.AddOperationTransformer<SunraCallbackOpenApi>());
         return builder;
     }

@@ -1,8 +1,10 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
+using Serilog.Events;
 using Sunra.Emulator;
 
 namespace Gateway.Tests.Callbacks;
@@ -127,6 +129,20 @@ public sealed partial class SunraCallbackTests : GatewayTest
         using var again = await Anonymous.PostAsync($"/sunra/callbacks/{token}", Http.Json("{}"), Cancellation);
         Assert.Equal(HttpStatusCode.NoContent, again.StatusCode);
         Assert.Equal(before + 2, SunraCalls.Count);
+
+        // The token is a capability: no line the gateway logs shows it, the request's own line included.
+        for (var wait = 0; wait < 50 && !Gateway.Logs.Everything.Contains("\"/sunra/callbacks/{secret}\" responded 204", StringComparison.Ordinal); wait++)
+        {
+            await Task.Delay(20, Cancellation);
+        }
+
+        Assert.Contains("\"/sunra/callbacks/{secret}\" responded 204", Gateway.Logs.Everything, StringComparison.Ordinal);
+
+        // The framework's own lines below Warning name the path in their text too; the shipped settings leave them out.
+        Assert.Empty(Gateway.Logs.Events
+            .Where(e => e.Level >= LogEventLevel.Warning || !IsFrameworks(e))
+            .Where(e => e.RenderMessage(CultureInfo.InvariantCulture).Contains(token[33..], StringComparison.Ordinal) || e.Properties.Any(p => p.Value.ToString().Contains(token[33..], StringComparison.Ordinal)))
+            .Select(e => e.MessageTemplate.Text));
     }
 
     [Fact]
@@ -200,6 +216,9 @@ public sealed partial class SunraCallbackTests : GatewayTest
             Assert.True(post.GetProperty("responses").TryGetProperty("404", out _));
         });
     }
+
+    private static bool IsFrameworks(LogEvent e) =>
+        e.Properties.GetValueOrDefault("SourceContext")?.ToString().Trim('"') is { } source && (source.StartsWith("Microsoft.", StringComparison.Ordinal) || source.StartsWith("System.", StringComparison.Ordinal));
 
     private HttpClient Anonymous => field ??= Gateway.CreateClientWithKey(null);
 
