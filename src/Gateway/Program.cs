@@ -6,6 +6,7 @@ using Gateway.Remix;
 using Gateway.Sandbox;
 using Gateway.State;
 using Gateway.Sunra;
+using Gateway.SunraCallbacks;
 using Gateway.SunraDoor;
 
 // Infrastructure first, then the adapters, the core, and the doors over it.
@@ -24,6 +25,7 @@ builder.AddRemixCore();
 builder.AddWebhooks();
 builder.AddRemixDoor();
 builder.AddSunraDoor();
+builder.AddSunraCallbacks();
 builder.AddSandbox(args);
 
 return GatewayHost.Run(builder, app =>
@@ -42,6 +44,7 @@ return GatewayHost.Run(builder, app =>
     app.MapGatewayTelemetry();
     app.MapRemix();
     app.MapSunraDoor();
+    app.MapSunraCallbacks();
     app.MapSandbox();
 });
 

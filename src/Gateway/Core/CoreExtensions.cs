@@ -25,6 +25,7 @@ public static class CoreExtensions
         services.AddScoped<RemixStatuses>();
         services.AddScoped<RemixCancellations>();
         services.AddScoped<StatusFollower>();
+        services.AddScoped<RemixCallbacks>();
 
         // On SIGTERM a submit already at Sunra is answered and recorded: the host waits for it.
         services.AddOptions<HostOptions>().Configure<IOptions<SunraOptions>>((host, sunra) =>

@@ -8,7 +8,8 @@ namespace Gateway.Core;
 /// How often each followed remix is polled, so that the polls of all remixes together fit the account's
 /// budget: with N remixes followed (read by a caller, a stream or a webhook waiting for it, across all
 /// replicas) and B polls a second to spend (<see cref="AccountBudget.PollsPerSecond"/>), every N/B
-/// seconds, never more often than <c>Sunra:StatusPollIntervalSeconds</c>. N is counted in the store
+/// seconds, never more often than <c>Sunra:StatusPollIntervalSeconds</c> (or, when Sunra calls back at
+/// the end of each remix, <c>Sunra:KeepAlivePollSeconds</c>). N is counted in the store
 /// (the remixes whose status was wanted lately) and read again at most once a second per replica.
 /// </summary>
 internal sealed class PollCadence
@@ -32,7 +33,7 @@ internal sealed class PollCadence
     {
         _store = store;
         _clock = clock;
-        _shortest = options.Value.StatusPollInterval;
+        _shortest = options.Value.ShortestPollInterval;
         _pollsPerSecond = budget.PollsPerSecond;
         _countedAt = long.MinValue;
         metrics.ObservePolls(() => Volatile.Read(ref _followed), () => Interval.TotalSeconds);

@@ -21,6 +21,7 @@ internal sealed partial class RemixSubmissions(
     RecordKeeper keeper,
     PendingWebhooks webhooks,
     StatusPolls polls,
+    RemixCallbacks callbacks,
     CallerDirectory callers,
     IOptions<RemixOptions> remix,
     IOptions<SunraOptions> options,
@@ -79,7 +80,8 @@ internal sealed partial class RemixSubmissions(
         // Not the caller's cancellation: once the submit is sent, Sunra may accept (and charge for)
         // the remix whether or not the caller is still listening, so the call runs to its answer and
         // the remix is recorded as the caller's.
-        var accepted = await sunra.SubmitAsync(order.VideoId, order.Prompt, CancellationToken.None);
+        var callback = callbacks.Issue();
+        var accepted = await sunra.SubmitAsync(order.VideoId, order.Prompt, callback?.Url, CancellationToken.None);
         if (accepted.Failed)
         {
             if (accepted.MayHaveSucceeded)
@@ -105,6 +107,11 @@ internal sealed partial class RemixSubmissions(
             QueuePosition = accepted.Value.QueuePosition,
         };
         await keeper.WriteAsync($"record remix {remix.RequestId} as {caller}'s", () => owners.RecordAsync(remix.RequestId, caller));
+
+        if (callback is not null)
+        {
+            await keeper.WriteAsync($"keep the callback of remix {remix.RequestId}", () => callbacks.RecordAsync(callback, remix.RequestId));
+        }
 
         // The submit's answer is its latest known status until the first poll.
         await polls.KeepSubmittedAsync(new RemixStatus { RequestId = remix.RequestId, Status = remix.Status, QueuePosition = remix.QueuePosition });

@@ -45,6 +45,39 @@ internal sealed class StatusPolls(IServiceScopeFactory scopes, IStateStore store
     }
 
     /// <summary>
+    /// Asks Sunra for the remix's status now, whatever its turn (Sunra called back: the remix has just
+    /// ended), within the account's budget; a final status already known is not asked again. A poll
+    /// already in flight on this replica may have left before the remix ended: when it brings no final
+    /// status, Sunra is asked once more.
+    /// </summary>
+    public async Task<Outcome<RemixStatus>> PollNowAsync(string requestId)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            if (finals.FinalStatusOf(requestId) is { } final)
+            {
+                return final;
+            }
+
+            var (kept, _) = await KeptAsync(requestId);
+            if (kept is { IsFinal: true })
+            {
+                return kept;
+            }
+
+            await store.TryForgetAsync(LeaseKey(requestId));
+            Lazy<Task<Outcome<RemixStatus>>>? mine = null;
+            mine = new Lazy<Task<Outcome<RemixStatus>>>(() => PollAsync(requestId, kept, mine!));
+            var flight = _flights.GetOrAdd(requestId, mine);
+            var status = await flight.Value;
+            if (ReferenceEquals(flight, mine) || attempt > 0 || status is { Failed: false, Value.IsFinal: true })
+            {
+                return status;
+            }
+        }
+    }
+
+    /// <summary>
     /// Keeps the status a submit was answered with. It is the latest known status until the first poll,
     /// but never fresh: the first read after a submit asks Sunra (the remix may well have started).
     /// </summary>

@@ -19,6 +19,7 @@ public static class LoggingExtensions
     public static WebApplicationBuilder AddGatewayLogging(this WebApplicationBuilder builder)
     {
         var readable = builder.Environment.IsDevelopment();
+        builder.Services.AddSingleton<Serilog.Core.ILogEventEnricher, SecretPathEnricher>();
         builder.Services.AddSerilog(
             (services, logger) =>
             {

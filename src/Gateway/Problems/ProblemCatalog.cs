@@ -132,6 +132,10 @@ public static class ProblemCatalog
         "/problems/proxy-target-refused", Status400BadRequest, "The proxy target is refused",
         "The target must be one of Sunra's queue URLs, starting with https://api.sunra.ai/v1/queue/.");
 
+    public static readonly ProblemType CallbackUnknown = new(
+        "/problems/callback-unknown", Status404NotFound, "No such callback",
+        "This is not the callback URL of any remix. Nothing was done.");
+
     /// <summary>
     /// The largest valid remix is a 5000-code-point prompt written entirely as <c>\uXXXX\uXXXX</c>
     /// escapes (about 60 KB) with a long video_id; twice that is plenty, megabytes are refused (413).
@@ -154,7 +158,7 @@ public static class ProblemCatalog
         AccountBudgetSpent, RemixCanceled, NotCancellable, GenerationFailed, UpstreamRejectedInput, UpstreamCredentials, UpstreamError,
         UpstreamUnreachable, UpstreamThrottled, UpstreamTimeout, UpstreamUnavailable, StateUnavailable,
         IdempotencyKeyReused, IdempotencyOutcomeUnknown, IdempotencyKeyInUse,
-        EndpointNotFound, RequestNotCompleted, PredictionFailed, ProxyTargetRefused,
+        EndpointNotFound, RequestNotCompleted, PredictionFailed, ProxyTargetRefused, CallbackUnknown,
     ];
 
     // The problems whose detail names the occurrence, written once here so that every part of the

@@ -11,8 +11,12 @@ namespace Gateway.Sunra;
 [Headers("Accept: application/json")]
 internal interface ISunraQueueApi
 {
+    /// <param name="endpointId">The model.</param>
+    /// <param name="input">Its input.</param>
+    /// <param name="webhook">Where Sunra POSTs the outcome when the request ends; none when null.</param>
+    /// <param name="cancellationToken">The call's.</param>
     [Post("/queue/{**endpointId}")]
-    Task<IApiResponse<SubmitReply>> SubmitAsync(string endpointId, [Body] SunraVideoToVideoInput input, CancellationToken cancellationToken);
+    Task<IApiResponse<SubmitReply>> SubmitAsync(string endpointId, [Body] SunraVideoToVideoInput input, [Query] string? webhook, CancellationToken cancellationToken);
 
     [Get("/queue/requests/{requestId}/status")]
     Task<IApiResponse<StatusReply>> GetStatusAsync(string requestId, [Query] int logs, CancellationToken cancellationToken);

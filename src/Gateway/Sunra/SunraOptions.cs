@@ -30,10 +30,24 @@ public sealed class SunraOptions
     [Range(0.05, 60)]
     public double StatusPollIntervalSeconds { get; set; } = 1;
 
+    /// <summary>
+    /// The gateway's address as Sunra can reach it (a public ingress route, say). When set, every submit
+    /// asks Sunra to call back at the end of the remix, and status polls drop to a keep-alive
+    /// (<see cref="KeepAlivePollSeconds"/>).
+    /// </summary>
+    public Uri? CallbackBaseUrl { get; set; }
+
+    /// <summary>With callbacks on: the shortest time between two polls of one remix, for the changes no callback tells (IN_QUEUE to IN_PROGRESS) and a callback that is lost.</summary>
+    [Range(1, 3600)]
+    public double KeepAlivePollSeconds { get; set; } = 30;
+
     /// <summary>Sunra's limits on the account, which all replicas share (section <c>Sunra:Limits</c>).</summary>
     public SunraLimits Limits { get; set; } = new();
 
     internal TimeSpan StatusPollInterval => TimeSpan.FromSeconds(StatusPollIntervalSeconds);
+
+    /// <summary>The shortest time between two polls of one remix: the keep-alive when Sunra calls back, the poll interval otherwise.</summary>
+    internal TimeSpan ShortestPollInterval => TimeSpan.FromSeconds(CallbackBaseUrl is null ? StatusPollIntervalSeconds : Math.Max(KeepAlivePollSeconds, StatusPollIntervalSeconds));
 }
 
 /// <summary>

@@ -33,6 +33,11 @@ internal sealed class SunraOptionsValidator(SunraKey key) : IValidateOptions<Sun
             failures.Add($"Sunra:BaseUrl must be an absolute http(s) URL; it is '{options.BaseUrl}'.");
         }
 
+        if (options.CallbackBaseUrl is { } callback && (callback is not { IsAbsoluteUri: true, Scheme: "https" or "http" } || callback.Query.Length > 0 || callback.Fragment.Length > 0 || callback.UserInfo.Length > 0))
+        {
+            failures.Add($"Sunra:CallbackBaseUrl must be an absolute http(s) URL without credentials, query or fragment; it is '{callback}'.");
+        }
+
         // Data annotations do not reach into a nested section: its ranges are checked here, by their full name.
         var limits = new List<ValidationResult>();
         if (!Validator.TryValidateObject(options.Limits, new ValidationContext(options.Limits), limits, validateAllProperties: true))

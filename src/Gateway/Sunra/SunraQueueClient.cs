@@ -16,8 +16,12 @@ internal sealed class SunraQueueClient(ISunraQueueApi api, AccountBudget budget,
     /// <summary>The one model the gateway fronts.</summary>
     public const string EndpointId = SunraEndpoints.VideoToVideo;
 
-    public Task<Outcome<SunraAccepted>> SubmitAsync(string videoId, string prompt, CancellationToken cancellationToken) =>
-        CallAsync(SunraQueueCall.Submit, null, ct => api.SubmitAsync(EndpointId, new SunraVideoToVideoInput(videoId, prompt), ct), answers.Accepted, cancellationToken);
+    /// <param name="videoId">The video to remix.</param>
+    /// <param name="prompt">The new prompt.</param>
+    /// <param name="callback">The URL Sunra calls back when the remix ends, if any.</param>
+    /// <param name="cancellationToken">The call's.</param>
+    public Task<Outcome<SunraAccepted>> SubmitAsync(string videoId, string prompt, Uri? callback, CancellationToken cancellationToken) =>
+        CallAsync(SunraQueueCall.Submit, null, ct => api.SubmitAsync(EndpointId, new SunraVideoToVideoInput(videoId, prompt), callback?.AbsoluteUri, ct), answers.Accepted, cancellationToken);
 
     /// <remarks>A poll (without logs) that the budget is known to hold back is refused as the budget would refuse it, without building the call.</remarks>
     public Task<Outcome<SunraStatusReport>> GetStatusAsync(string requestId, bool logs, CancellationToken cancellationToken) =>

@@ -109,7 +109,7 @@ public sealed class SurfaceTests(GatewayHost host) : GatewayTest(host), IClassFi
         var document = await DocumentAsync();
         var shown = new HashSet<string>();
 
-        foreach (var (route, operation) in Operations(document))
+        foreach (var (route, operation) in Operations(document).Concat(CallbackOperations(document)))
         {
             foreach (var response in operation.GetProperty("responses").EnumerateObject().Where(r => r.Value.TryGetProperty("content", out var c) && c.TryGetProperty("application/problem+json", out _)))
             {
@@ -260,6 +260,16 @@ public sealed class SurfaceTests(GatewayHost host) : GatewayTest(host), IClassFi
 
     private static IEnumerable<(string Route, JsonElement Operation)> Operations(JsonElement document) =>
         document.GetProperty("paths").EnumerateObject().SelectMany(path => path.Value.EnumerateObject().Select(operation => ($"{operation.Name.ToUpperInvariant()} {path.Name}", operation.Value)));
+
+    // The calls the other way that operations document (Sunra's callback on the submits).
+    private static IEnumerable<(string Route, JsonElement Operation)> CallbackOperations(JsonElement document) =>
+        from parent in Operations(document)
+        where parent.Operation.ValueKind == JsonValueKind.Object && parent.Operation.TryGetProperty("callbacks", out _)
+        from callback in parent.Operation.GetProperty("callbacks").EnumerateObject()
+        from path in callback.Value.EnumerateObject()
+        from operation in path.Value.EnumerateObject()
+        where operation.Value.ValueKind == JsonValueKind.Object && operation.Value.TryGetProperty("responses", out _)
+        select ($"{operation.Name.ToUpperInvariant()} {path.Name}", operation.Value);
 
     private static IEnumerable<JsonElement> ExamplesOf(JsonElement response, string mediaType) =>
         response.GetProperty("content").GetProperty(mediaType).GetProperty("examples").EnumerateObject().Select(e => e.Value.GetProperty("value"));

@@ -40,7 +40,11 @@ public sealed class ReplicaSet : IAsyncDisposable
     public static Task<ReplicaSet> StartAsync(int replicas, Action<EmulatorOptions>? emulator, CancellationToken cancellationToken) =>
         StartAsync(replicas, emulator, new Dictionary<string, string?>(), cancellationToken);
 
-    /// <summary>Starts the set with <paramref name="settings"/> on top of its own (a null value removes one of them, e.g. to restore a default).</summary>
+    /// <summary>
+    /// Starts the set with <paramref name="settings"/> on top of its own (a null value removes one of them, e.g. to restore a default).
+    /// A value may name a replica's address before it starts, as <c>{replica0}</c>, <c>{replica1}</c>...
+    /// (e.g. <c>Sunra__CallbackBaseUrl</c>, for the emulator to call back).
+    /// </summary>
     /// <param name="replicas">How many gateway processes.</param>
     /// <param name="emulator">How Sunra behaves, e.g. its account limits.</param>
     /// <param name="settings">Environment variables of every replica, e.g. <c>Sunra__Limits__SubmitsPerMinute</c>.</param>
@@ -73,12 +77,13 @@ public sealed class ReplicaSet : IAsyncDisposable
             ["Gateway__Defaults__ReadsPerMinute"] = "100000",
             ["Gateway__Defaults__DailySubmitQuota"] = "100000",
         };
+        var ports = Enumerable.Range(0, replicas).Select(_ => GatewayProcess.FreePort()).ToArray();
         foreach (var (name, value) in settings)
         {
-            environment[name] = value;
+            environment[name] = ports.Index().Aggregate(value, (named, port) => named?.Replace($"{{replica{port.Index}}}", $"http://127.0.0.1:{port.Item}", StringComparison.Ordinal));
         }
 
-        var started = Enumerable.Range(0, replicas).Select(_ => GatewayProcess.Start(gatewayDll, [], environment)).ToArray();
+        var started = ports.Select(port => GatewayProcess.Start(gatewayDll, [], environment, port)).ToArray();
         await Task.WhenAll(started.Select(replica => replica.WaitUntilReadyAsync(cancellationToken)));
         var balancer = await NginxBalancer.StartAsync([.. started.Select(replica => replica.Address)], cancellationToken);
         return new ReplicaSet(gatewayDll, redis, sunra, started, balancer, environment);

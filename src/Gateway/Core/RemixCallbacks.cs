@@ -1,0 +1,91 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Gateway.State;
+using Gateway.Sunra;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Core;
+
+/// <summary>
+/// Sunra's callback at the end of a remix (<c>Sunra:CallbackBaseUrl</c>): each submit carries a URL of
+/// its own, <c>{base}/sunra/callbacks/{id}.{secret}</c>, whose secret is unguessable and kept in the
+/// state store only as its SHA-256 (any replica can take the callback). The callback is unsigned, so
+/// its body is never read, let alone believed: a callback with the right URL only makes the gateway
+/// ask Sunra at once for the remix's status, and its result once it has one.
+/// </summary>
+internal sealed partial class RemixCallbacks(
+    IStateStore store, StatusPolls polls, RemixStatuses statuses, IOptions<SunraOptions> options, ILogger<RemixCallbacks> logger)
+{
+    /// <summary>Where callbacks arrive, under the base URL.</summary>
+    public const string Route = "/sunra/callbacks";
+
+    /// <summary>A callback URL's last segment: the ticket's id, a dot, its secret.</summary>
+    private const char Separator = '.';
+
+    /// <summary>A new callback for a submit, or null when callbacks are off.</summary>
+    public CallbackTicket? Issue()
+    {
+        if (options.Value.CallbackBaseUrl is not { } origin)
+        {
+            return null;
+        }
+
+        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        var secret = Base64Url(RandomNumberGenerator.GetBytes(32));
+        return new CallbackTicket(id, secret, new Uri($"{origin.AbsoluteUri.TrimEnd('/')}{Route}/{id}{Separator}{secret}"));
+    }
+
+    /// <summary>Keeps the ticket once Sunra has named the remix it is for.</summary>
+    public Task RecordAsync(CallbackTicket ticket, string requestId) =>
+        store.SetAsync(Key(ticket.Id), JsonSerializer.Serialize(new CallbackRecord(requestId, Hash(ticket.Secret)), CallbackJsonContext.Default.CallbackRecord), RemixOwners.Retention);
+
+    /// <summary>
+    /// A callback arrived with this token: true when it is a ticket's, compared in constant time, after
+    /// which the remix's status, and its result if it has one, have been asked of Sunra (within the
+    /// account's budget). False changes nothing.
+    /// </summary>
+    public async Task<bool> HeardAsync(string token)
+    {
+        var dot = token.IndexOf(Separator, StringComparison.Ordinal);
+        if (dot <= 0 || dot == token.Length - 1 || await store.GetAsync(Key(token[..dot])) is not { } json)
+        {
+            return false;
+        }
+
+        var record = JsonSerializer.Deserialize(json, CallbackJsonContext.Default.CallbackRecord);
+        if (record is null || !CryptographicOperations.FixedTimeEquals(Convert.FromHexString(record.SecretSha256), SHA256.HashData(Encoding.UTF8.GetBytes(token[(dot + 1)..]))))
+        {
+            return false;
+        }
+
+        var status = await polls.PollNowAsync(record.RequestId);
+        if (status is { Failed: false, Value: { Status: RemixState.Completed, Success: true } })
+        {
+            await statuses.ReadResultWithoutOwnershipCheckAsync(record.RequestId, CancellationToken.None);
+        }
+
+        LogHeard(record.RequestId, status.Failed ? "unknown" : status.Value.Status.WireName());
+        return true;
+    }
+
+    private static string Key(string id) => "callback:" + id;
+
+    private static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sunra called back for {RequestId}; Sunra says {RemixStatus}")]
+    private partial void LogHeard(string requestId, string remixStatus);
+}
+
+/// <summary>A callback URL for one submit: <see cref="Url"/> goes to Sunra, the rest is kept.</summary>
+internal sealed record CallbackTicket(string Id, string Secret, Uri Url);
+
+/// <summary>What the store keeps of a ticket: the remix, and the SHA-256 of the secret.</summary>
+internal sealed record CallbackRecord(string RequestId, string SecretSha256);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(CallbackRecord))]
+internal sealed partial class CallbackJsonContext : JsonSerializerContext;
