@@ -54,8 +54,8 @@ internal sealed partial class RemixCallbacks(
             return false;
         }
 
-        var record = JsonSerializer.Deserialize(json, CallbackJsonContext.Default.CallbackRecord);
-        if (record is null || !CryptographicOperations.FixedTimeEquals(Convert.FromHexString(record.SecretSha256), SHA256.HashData(Encoding.UTF8.GetBytes(token[(dot + 1)..]))))
+        if (ReadRecord(json) is not { } record
+            || !CryptographicOperations.FixedTimeEquals(record.SecretSha256, SHA256.HashData(Encoding.UTF8.GetBytes(token[(dot + 1)..]))))
         {
             return false;
         }
@@ -71,6 +71,21 @@ internal sealed partial class RemixCallbacks(
     }
 
     private static string Key(string id) => "callback:" + id;
+
+    // A record that cannot be read (kept by another version, or damaged) is no ticket: a 404, never a 500.
+    private static (string RequestId, byte[] SecretSha256)? ReadRecord(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, CallbackJsonContext.Default.CallbackRecord) is { } record
+                ? (record.RequestId, Convert.FromHexString(record.SecretSha256))
+                : null;
+        }
+        catch (Exception e) when (e is JsonException or FormatException)
+        {
+            return null;
+        }
+    }
 
     private static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 

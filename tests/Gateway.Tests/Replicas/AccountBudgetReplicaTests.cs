@@ -68,7 +68,7 @@ public sealed class AccountBudgetReplicaTests
         var firstMinute = bought.Where(request => request.SubmittedAt < minuteEnds).ToList();
         var refused = answers.Where(answer => answer.Status != HttpStatusCode.Accepted).ToList();
         var waits = refused.Select(answer => answer.RetryAfter?.TotalSeconds ?? 0).DefaultIfEmpty().ToList();
-        Report(
+        Figures.Report(
             "account-budget-submit-burst.txt",
             $"Submit burst: orders sends {Flood} submits at once through both replicas, billing {Modest} (one every 4 s); both wait out each Retry-After and try again for 65 s",
             $"account limits {PerSecond}/s and {PerMinute}/min, at Sunra (the emulator) and in the gateway alike; the account's budget is first come, first served",
@@ -141,13 +141,13 @@ public sealed class AccountBudgetReplicaTests
             .ToList();
         var statusCalls = set.Sunra.Calls.All.Count(call => call.Method != "POST");
         var throttles = await SumAsync(set, "gateway_sunra_calls_total", "status=\"403\"");
-        Report(
+        Figures.Report(
             "account-budget-remixes-in-flight.txt",
             $"Remixes in flight: {Remixes} remixes (5 s queued, 20 s running), each watched on both replicas by a poller every {every.TotalMilliseconds:0} ms",
             $"other calls {OtherPerSecond}/s and {OtherPerMinute}/min at Sunra and in the gateway (status polls may spend 0.8 of it: 2 a second)",
             $"the gateway followed {followed} remixes, each polled every {interval:0.0} s",
             $"{finished.Sum(watch => watch.Reads)} status reads by {finished.Length} watchers, {finished.Sum(watch => watch.Refusals.Count)} of them not 200; Sunra received {statusCalls} status calls, throttled {set.Sunra.Limiter.Throttled} (gateway: {throttles} answers 403)",
-            $"{late.Count} of {finished.Length} watchers saw COMPLETED, after Sunra's completion by p50 {Percentile(late, 0.5):0.0} s, max {late.DefaultIfEmpty().Max():0.0} s");
+            $"{late.Count} of {finished.Length} watchers saw COMPLETED, after Sunra's completion by p50 {Figures.Percentile(late, 0.5):0.0} s, max {late.DefaultIfEmpty().Max():0.0} s");
 
         Assert.Equal(0, set.Sunra.Limiter.Throttled);
         Assert.Equal(0, throttles);
@@ -207,7 +207,7 @@ public sealed class AccountBudgetReplicaTests
         var answered403 = await SumAsync(set, "gateway_sunra_calls_total", "status=\"403\"");
         var oldest = finished.Max(watch => watch.OldestAge);
         var reads = finished.Sum(watch => watch.Reads);
-        Report(
+        Figures.Report(
             "account-budget-untold-limits.txt",
             $"Limits the gateway was not told: Sunra allows 2 other calls/s and {AllowedPerMinute}/min; the gateway has its defaults (100/s, 1,800/min)",
             $"{finished.Length} watchers polled {watched.Count} remixes every 250 ms for 20 s on both replicas: {reads} reads ({reads * 3} a minute), {finished.Sum(watch => watch.Refusals.Count)} not 200; the oldest status served was {oldest.TotalSeconds:0} s old (Age)",
@@ -256,7 +256,7 @@ public sealed class AccountBudgetReplicaTests
         var polls = runs.Sum(run => run.Polls);
         var longest = runs.Max(run => run.Polling);
         var statusCalls = set.Sunra.Calls.All.Count(call => call.PathAndQuery.Contains("/status", StringComparison.Ordinal));
-        Report(
+        Figures.Report(
             "account-budget-python-subscribe.txt",
             $"Sunra's Python client: {Subscribes} subscribes at once by one caller (ReadsPerMinute 600, the default), each polling its status_url every 100 ms",
             $"{polls} status polls in {longest.TotalSeconds:0.0} s ({polls / longest.TotalMinutes:0} a minute), polling {runs.Min(run => run.Polling).TotalSeconds:0.0}-{longest.TotalSeconds:0.0} s each; every answer 2xx",
@@ -446,19 +446,7 @@ public sealed class AccountBudgetReplicaTests
     private static Dictionary<string, string?> Settings(params (string Name, int Value)[] settings) =>
         settings.ToDictionary(setting => setting.Name, setting => (string?)setting.Value.ToString(Invariant));
 
-    private static double Percentile(List<double> sorted, double share) =>
-        sorted.Count == 0 ? double.NaN : sorted[(int)Math.Min(sorted.Count - 1, Math.Floor(share * sorted.Count))];
 
-    /// <summary>Writes the test's figures to its output, and to artifacts/figures, which the test command prints.</summary>
-    private static void Report(string file, params FormattableString[] lines)
-    {
-        var text = string.Join('\n', lines.Select(line => line.ToString(Invariant)));
-        TestContext.Current.TestOutputHelper?.WriteLine(text);
-        Console.WriteLine(text);
-        var folder = Path.Combine(PublishedGateway.RepositoryRoot, "artifacts", "figures");
-        Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, file), text + "\n", new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-    }
 
     private sealed record SubmitAnswer(HttpStatusCode Status, string? ProblemType, TimeSpan? RetryAfter);
 

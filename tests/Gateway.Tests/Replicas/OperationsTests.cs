@@ -60,10 +60,10 @@ public sealed class OperationsTests : IAsyncLifetime
 
         using var scrape = new HttpClient { BaseAddress = _gateway.Address };
         var metrics = await scrape.GetStringAsync("/metrics", Cancellation);
-        Assert.Equal(1, Sample(metrics, "gateway_remix_submits_total", "caller=\"orders\"", "outcome=\"accepted\""));
-        Assert.Equal(1, Sample(metrics, "gateway_sunra_calls_total", "operation=\"submit\"", "status=\"200\""));
-        Assert.True(Sample(metrics, "gateway_status_reads_total", "cache=\"hit\"") >= 1);
-        Assert.True(Sample(metrics, "http_server_request_duration_seconds_count", "http_route=\"/remix/\"") >= 1);
+        Assert.Equal(1, Figures.Sample(metrics, "gateway_remix_submits_total", "caller=\"orders\"", "outcome=\"accepted\""));
+        Assert.Equal(1, Figures.Sample(metrics, "gateway_sunra_calls_total", "operation=\"submit\"", "status=\"200\""));
+        Assert.True(Figures.Sample(metrics, "gateway_status_reads_total", "cache=\"hit\"") >= 1);
+        Assert.True(Figures.Sample(metrics, "http_server_request_duration_seconds_count", "http_route=\"/remix/\"") >= 1);
         Assert.DoesNotContain(GatewayFactory.SunraKey, metrics, StringComparison.Ordinal);
 
         Assert.Equal(0, await _gateway.TerminateAsync(TimeSpan.FromSeconds(30)));
@@ -108,10 +108,6 @@ public sealed class OperationsTests : IAsyncLifetime
     }
 
     // The value of the one sample of this metric that carries every one of these labels.
-    private static double Sample(string scrape, string metric, params string[] labels) =>
-        double.Parse(
-            Assert.Single(scrape.Split('\n'), line => line.StartsWith(metric + "{", StringComparison.Ordinal) && labels.All(label => line.Contains(label, StringComparison.Ordinal))).Split(' ')[^1],
-            System.Globalization.CultureInfo.InvariantCulture);
 
     public async ValueTask DisposeAsync()
     {

@@ -56,12 +56,12 @@ public sealed class PushReplicaTests
             .ToList();
         var callsPerRemix = ledger.All.Select(request => set.Sunra.Calls.All.Count(call => call.Method != "POST" && call.PathAndQuery.Contains(request.Id, StringComparison.Ordinal))).ToList();
         var callbacks = set.Sunra.Webhooks.All;
-        Report(
+        Figures.Report(
             "push-remixes-in-flight.txt",
             $"Push: {Remixes} remixes (1 s queued, 5 s running) submitted through both replicas, each watched on both by a poller every {every.TotalMilliseconds:0} ms; Sunra calls back at replica A; keep-alive 30 s",
             $"{finished.Sum(watch => watch.Reads)} status reads by {finished.Length} watchers, {finished.Sum(watch => watch.Refusals)} not 200",
             $"Sunra's calls other than submits, per remix: min {callsPerRemix.Min()}, max {callsPerRemix.Max()}, {callsPerRemix.Sum()} in all; callbacks sent {callbacks.Count}, answered 204: {callbacks.Count(callback => callback.LastStatus == 204)}",
-            $"{late.Count} of {finished.Length} watchers saw COMPLETED, after Sunra's completion by p50 {Percentile(late, 0.5):0.00} s, max {late.DefaultIfEmpty().Max():0.00} s");
+            $"{late.Count} of {finished.Length} watchers saw COMPLETED, after Sunra's completion by p50 {Figures.Percentile(late, 0.5):0.00} s, max {late.DefaultIfEmpty().Max():0.00} s");
 
         Assert.Equal(Remixes, ledger.Count);
         Assert.All(finished, watch => Assert.Equal(0, watch.Refusals));
@@ -92,7 +92,7 @@ public sealed class PushReplicaTests
         var ledger = set.Sunra.Requests;
         var callback = Assert.Single(set.Sunra.Webhooks.All);
         var late = watches.Select(watch => (watch.SawCompletedAt!.Value - ledger.CompletesAt(ledger.Find(id)!)).TotalSeconds).ToList();
-        Report(
+        Figures.Report(
             "push-other-replica.txt",
             $"Push to the other replica: a remix submitted through A, Sunra calls back at B ({callback.Url.GetLeftPart(UriPartial.Authority)}, answered {callback.LastStatus})",
             $"watchers on A and B saw COMPLETED {late[0]:0.00} s and {late[1]:0.00} s after Sunra's completion");
@@ -126,7 +126,7 @@ public sealed class PushReplicaTests
         var ledger = set.Sunra.Requests;
         var late = watches.Select(watch => (watch.SawCompletedAt!.Value - ledger.CompletesAt(ledger.Find(id)!)).TotalSeconds).ToList();
         var polls = set.Sunra.Calls.All.Count(call => call.Method == "GET" && call.PathAndQuery.Contains($"{id}/status", StringComparison.Ordinal));
-        Report(
+        Figures.Report(
             "push-lost-callback.txt",
             $"Lost callback: Sunra's callback dropped, keep-alive {KeepAlive} s; a remix 1 s queued, 3 s running, watched on both replicas every 200 ms",
             $"callbacks: {string.Join(", ", set.Sunra.Webhooks.All.Select(callback => callback.Outcome))}; Sunra polled {polls} times",
@@ -161,19 +161,7 @@ public sealed class PushReplicaTests
         return watch;
     }
 
-    private static double Percentile(List<double> sorted, double share) =>
-        sorted.Count == 0 ? double.NaN : sorted[(int)Math.Min(sorted.Count - 1, Math.Floor(share * sorted.Count))];
 
-    /// <summary>Writes the test's figures to its output, and to artifacts/figures, which the test command prints.</summary>
-    private static void Report(string file, params FormattableString[] lines)
-    {
-        var text = string.Join('\n', lines.Select(line => line.ToString(Invariant)));
-        TestContext.Current.TestOutputHelper?.WriteLine(text);
-        Console.WriteLine(text);
-        var folder = Path.Combine(PublishedGateway.RepositoryRoot, "artifacts", "figures");
-        Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, file), text + "\n", new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-    }
 
     /// <summary>What one watcher of one remix was answered; touched by its own task only.</summary>
     private sealed class Watch(string id)

@@ -117,10 +117,10 @@ public sealed class AccountBudgetAnswerTests : GatewayTest
         Assert.Equal(HttpStatusCode.OK, served.StatusCode);
 
         var metrics = await Client.GetStringAsync("/metrics", Cancellation);
-        Assert.Equal(1, Sample(metrics, "gateway_sunra_calls_total", "operation=\"result\"", "status=\"403\""));
-        Assert.Equal(1, Sample(metrics, "gateway_sunra_throttles_total", "operation=\"result\""));
-        Assert.Equal(1, Sample(metrics, "gateway_sunra_held_back_total", "operation=\"result\"", "reason=\"paused\""));
-        Assert.Equal(1, Sample(metrics, "gateway_sunra_held_back_total", "operation=\"cancel\"", "reason=\"paused\""));
+        Assert.Equal(1, Figures.Sample(metrics, "gateway_sunra_calls_total", "operation=\"result\"", "status=\"403\""));
+        Assert.Equal(1, Figures.Sample(metrics, "gateway_sunra_throttles_total", "operation=\"result\""));
+        Assert.Equal(1, Figures.Sample(metrics, "gateway_sunra_held_back_total", "operation=\"result\"", "reason=\"paused\""));
+        Assert.Equal(1, Figures.Sample(metrics, "gateway_sunra_held_back_total", "operation=\"cancel\"", "reason=\"paused\""));
     }
 
     [Fact]
@@ -204,8 +204,4 @@ public sealed class AccountBudgetAnswerTests : GatewayTest
         },
     };
 
-    private static double Sample(string scrape, string metric, params string[] labels) =>
-        double.Parse(
-            Assert.Single(scrape.Split('\n'), line => line.StartsWith(metric + "{", StringComparison.Ordinal) && labels.All(label => line.Contains(label, StringComparison.Ordinal))).Split(' ')[^1],
-            CultureInfo.InvariantCulture);
 }
