@@ -20,6 +20,8 @@ public static class CoreExtensions
         services.AddSingleton<FinalFacts>();
         services.AddSingleton<PollCadence>();
         services.AddSingleton<StatusPolls>();
+        services.AddSingleton<StatusChanges>();
+        services.AddSingleton<StatusWatches>();
         services.AddScoped<RemixOwnership>();
         services.AddScoped<RemixSubmissions>();
         services.AddScoped<RemixStatuses>();

@@ -31,5 +31,11 @@ internal sealed class CoreMetrics
         _meter.CreateObservableGauge("gateway.polls.interval", interval, "s", "The time between two status polls of one remix, as the account's budget spreads them.");
     }
 
+    public void ObserveStreams(Func<long> streams, Func<int> remixes)
+    {
+        _meter.CreateObservableGauge("gateway.streams.open", streams, "{stream}", "Event streams open on this replica, on both doors.");
+        _meter.CreateObservableGauge("gateway.streams.remixes", remixes, "{remix}", "Remixes this replica's event streams follow: each is read once, however many streams follow it.");
+    }
+
     public void StatusRead(bool kept) => _statusReads.Add(1, new KeyValuePair<string, object?>("cache", kept ? "hit" : "miss"));
 }

@@ -1,7 +1,5 @@
 using System.Runtime.CompilerServices;
-using Gateway.Hosting;
 using Gateway.Problems;
-using Gateway.Sunra;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Core;
@@ -9,112 +7,76 @@ namespace Gateway.Core;
 /// <summary>
 /// Follows a caller's remix from its current status to its end, for every door's stream: a status
 /// each time it changes (<see cref="RemixStatus.ChangeKey"/>), a null for a heartbeat after a silence,
-/// and nothing more after COMPLETED or CANCELED. Followers read the coalesced status
-/// (<see cref="RemixStatuses"/>), so however many watch one remix, Sunra is asked about once per poll
+/// and nothing more after COMPLETED or CANCELED. The streams of a replica that follow one remix share
+/// one reader (<see cref="StatusWatches"/>), which reads the coalesced status (<see cref="StatusPolls"/>):
+/// however many watch a remix, the store is read per remix, and Sunra asked about once per poll
 /// interval. When the replica shuts down the stream ends at once, so the caller reconnects to another.
 /// </summary>
 internal sealed class StatusFollower(
-    RemixStatuses statuses, IOptions<SunraOptions> sunra, IOptions<RemixOptions> remix, TimeProvider clock, IHostApplicationLifetime lifetime)
+    RemixOwnership ownership, RemixStatuses statuses, StatusWatches watches, IOptions<RemixOptions> remix, TimeProvider clock)
 {
-    private const int MaxFailures = 5;
-
     /// <param name="requestId">The remix.</param>
     /// <param name="caller">Who asks: only the owner may follow it.</param>
     /// <param name="lastSeen">The <see cref="RemixStatus.ChangeKey"/> the caller already has (a reconnect), if any.</param>
     /// <param name="cancellationToken">The caller's.</param>
+    /// <remarks>A remix this replica's streams already follow starts from the status they share, without a read.</remarks>
     public async Task<Outcome<StatusFeed>> OpenAsync(string requestId, string caller, string? lastSeen, CancellationToken cancellationToken)
     {
-        var first = await statuses.GetAsync(requestId, caller, logs: false, cancellationToken);
+        if (await ownership.RefusalAsync(requestId, caller) is { } refusal)
+        {
+            return refusal;
+        }
+
+        var first = watches.Latest(requestId) is { } shared
+            ? shared
+            : await statuses.ReadWithoutOwnershipCheckAsync(requestId, logs: false, cancellationToken);
         return first.Failed
             ? first.FailedAs<StatusFeed>()
-            : new StatusFeed(first.Value.IsFinal && lastSeen == first.Value.ChangeKey, Follow(first.Value, lastSeen, cancellationToken));
+            : new StatusFeed(first.Value.IsFinal && lastSeen == first.Value.ChangeKey, Follow(requestId, first.Value, lastSeen, cancellationToken));
     }
 
-    /// <remarks>
-    /// An upstream failure skips a beat, with a growing wait and Sunra's Retry-After honoured. The
-    /// stream ends when asking again cannot help (the remix is unknown, the gateway's key is refused)
-    /// or after five failures in a row: a caller that reconnects is then told why, as a problem
-    /// answer, by the first status read.
-    /// </remarks>
-    private async IAsyncEnumerable<RemixStatus?> Follow(RemixStatus first, string? lastSeen, [EnumeratorCancellation] CancellationToken cancellationToken)
+    // The follower joins the remix's watch only once the stream is written, and leaves it however the
+    // stream ends (the caller gone included).
+    private async IAsyncEnumerable<RemixStatus?> Follow(string requestId, RemixStatus first, string? lastSeen, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var interval = sunra.Value.StatusPollInterval;
         var heartbeat = remix.Value.EventsHeartbeat;
-        var stopping = lifetime.ApplicationStopping;
-        var current = first;
-        var sent = lastSeen;
-        var failures = 0;
-        var wait = interval;
-        var lastWrite = clock.GetTimestamp();
-        while (true)
+        var watch = watches.Join(requestId, first);
+        try
         {
-            if (current.ChangeKey != sent)
+            var sent = lastSeen;
+            var lastWrite = clock.GetTimestamp();
+            while (true)
             {
-                sent = current.ChangeKey;
-                lastWrite = clock.GetTimestamp();
-                yield return current;
-            }
+                var (status, ended, next) = watch.Look();
+                if (status!.ChangeKey != sent)
+                {
+                    sent = status.ChangeKey;
+                    lastWrite = clock.GetTimestamp();
+                    yield return status;
+                }
 
-            if (current.IsFinal)
-            {
-                yield break;
-            }
-
-            // The wait is cut into slices no longer than the heartbeat, so a long backoff or a long
-            // Retry-After still keeps the stream (and the proxies on its way) alive.
-            var pauseStarted = clock.GetTimestamp();
-            while (clock.GetElapsedTime(pauseStarted) < wait)
-            {
-                var untilHeartbeat = heartbeat - clock.GetElapsedTime(lastWrite);
-                var slice = wait - clock.GetElapsedTime(pauseStarted);
-                if (!await PauseAsync(slice < untilHeartbeat ? slice : untilHeartbeat, stopping, cancellationToken))
+                if (status.IsFinal || ended)
                 {
                     yield break;
                 }
 
-                if (clock.GetElapsedTime(lastWrite) >= heartbeat)
+                var untilHeartbeat = heartbeat - clock.GetElapsedTime(lastWrite);
+                if (untilHeartbeat <= TimeSpan.Zero)
                 {
                     lastWrite = clock.GetTimestamp();
                     yield return null;
-                }
-            }
-
-            var next = await statuses.ReadWithoutOwnershipCheckAsync(current.RequestId, logs: false, cancellationToken);
-            if (next.Failed)
-            {
-                if (next.Problem.Type == ProblemCatalog.RemixNotFound || next.Problem.Type == ProblemCatalog.UpstreamCredentials || ++failures >= MaxFailures)
-                {
-                    yield break;
+                    continue;
                 }
 
-                var backoff = Backoff.Exponential(interval * 2, failures, TimeSpan.MaxValue);
-                wait = next.Problem.RetryAfter is { } retryAfter && retryAfter > backoff ? retryAfter : backoff;
-            }
-            else
-            {
-                failures = 0;
-                wait = interval;
-                current = next.Value;
+                // Neither the heartbeat's timeout nor the caller leaving throws here: an exception a
+                // heartbeat, on every stream, would cost a busy replica more than the heartbeats do.
+                await next.WaitAsync(untilHeartbeat, clock, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                cancellationToken.ThrowIfCancellationRequested();
             }
         }
-    }
-
-    // False when the replica began to shut down during the pause.
-    private async Task<bool> PauseAsync(TimeSpan wait, CancellationToken stopping, CancellationToken cancellationToken)
-    {
-        if (wait <= TimeSpan.Zero)
+        finally
         {
-            return !stopping.IsCancellationRequested;
-        }
-
-        try
-        {
-            await Task.Delay(wait, clock, stopping).WaitAsync(cancellationToken);
-            return true;
-        }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
-            return false;
+            watch.Leave();
         }
     }
 }

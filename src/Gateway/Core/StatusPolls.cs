@@ -18,7 +18,8 @@ namespace Gateway.Core;
 /// A poll runs in a scope of its own and without any caller's cancellation, so that a caller who leaves
 /// does not cancel the answer others are waiting for.
 /// </remarks>
-internal sealed class StatusPolls(IServiceScopeFactory scopes, IStateStore store, PollCadence cadence, FinalFacts finals, TimeProvider clock, CoreMetrics metrics)
+internal sealed class StatusPolls(
+    IServiceScopeFactory scopes, IStateStore store, PollCadence cadence, FinalFacts finals, StatusChanges changes, TimeProvider clock, CoreMetrics metrics)
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<Outcome<RemixStatus>>>> _flights = new(StringComparer.Ordinal);
 
@@ -148,6 +149,10 @@ internal sealed class StatusPolls(IServiceScopeFactory scopes, IStateStore store
 
             var status = RemixStatuses.StatusOf(requestId, report.Value) with { SeenAt = clock.GetUtcNow() };
             await KeepAsync(status, polled: true);
+            if (status.ChangeKey != kept?.ChangeKey)
+            {
+                await changes.AnnounceAsync(status);
+            }
 
             return status;
         }

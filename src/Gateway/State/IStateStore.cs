@@ -55,6 +55,19 @@ public interface IStateStore
     /// <summary>Takes a member out of a set of recently seen members at once, as if it had never been seen.</summary>
     Task ForgetTouchedAsync(string setKey, string member);
 
+    /// <summary>
+    /// Sends a message to every replica listening on the channel now, this one included, at most once:
+    /// a hint that something changed, never a record (a replica away from the store meanwhile misses it).
+    /// </summary>
+    Task PublishAsync(string channel, string message);
+
+    /// <summary>
+    /// Calls <paramref name="onMessage"/> with every message published on the channel from now on, by any
+    /// replica, on a thread of the store's: it must be quick and must not throw. Listening resumes by
+    /// itself when the store comes back.
+    /// </summary>
+    Task SubscribeAsync(string channel, Action<string> onMessage);
+
     /// <summary>Completes when the store answers; throws when it cannot be reached.</summary>
     Task PingAsync();
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Globalization;
 
 namespace Gateway.State;
@@ -15,6 +16,7 @@ public sealed class InMemoryStateStore(TimeProvider clock) : IStateStore
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _sets = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, RollingLog> _rolling = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, DateTimeOffset>> _touched = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ImmutableArray<Action<string>>> _listeners = new(StringComparer.Ordinal);
     private long _nextSweepTicks;
 
     public Task<string?> GetAsync(string key) =>
@@ -144,6 +146,22 @@ public sealed class InMemoryStateStore(TimeProvider clock) : IStateStore
             members.TryRemove(member, out _);
         }
 
+        return Task.CompletedTask;
+    }
+
+    public Task PublishAsync(string channel, string message)
+    {
+        foreach (var onMessage in _listeners.GetValueOrDefault(channel, []))
+        {
+            onMessage(message);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task SubscribeAsync(string channel, Action<string> onMessage)
+    {
+        _listeners.AddOrUpdate(channel, [onMessage], (_, listeners) => listeners.Add(onMessage));
         return Task.CompletedTask;
     }
 

@@ -76,6 +76,8 @@ public sealed class RedisStateStore : IStateStore
 
     // Taken on first use: the store is built with the services, before the connection is opened.
     private readonly Lazy<IDatabase> _database;
+    private readonly Func<IConnectionMultiplexer> _redis;
+    private readonly string _prefix;
 
     public RedisStateStore(IConnectionMultiplexer redis, IOptions<StateOptions> options)
         : this(() => redis, options)
@@ -87,8 +89,12 @@ public sealed class RedisStateStore : IStateStore
     {
     }
 
-    private RedisStateStore(Func<IConnectionMultiplexer> redis, IOptions<StateOptions> options) =>
-        _database = new(() => redis().GetDatabase().WithKeyPrefix(options.Value.KeyPrefix), LazyThreadSafetyMode.PublicationOnly);
+    private RedisStateStore(Func<IConnectionMultiplexer> redis, IOptions<StateOptions> options)
+    {
+        _redis = redis;
+        _prefix = options.Value.KeyPrefix;
+        _database = new(() => redis().GetDatabase().WithKeyPrefix(_prefix), LazyThreadSafetyMode.PublicationOnly);
+    }
 
     public async Task<string?> GetAsync(string key) => await Run(db => db.StringGetAsync(key));
 
@@ -139,6 +145,18 @@ public sealed class RedisStateStore : IStateStore
         (long)await Run(db => db.ScriptEvaluateAsync(CountTouchedScript, [setKey], [Milliseconds(within)]));
 
     public Task ForgetTouchedAsync(string setKey, string member) => Run(db => db.SortedSetRemoveAsync(setKey, member));
+
+    // Channels carry the key prefix too, so that gateways sharing one Redis do not hear each other.
+    public Task PublishAsync(string channel, string message) =>
+        Run(_ => _redis().GetSubscriber().PublishAsync(RedisChannel.Literal(_prefix + channel), message));
+
+    // The multiplexer subscribes again by itself after a reconnect.
+    public Task SubscribeAsync(string channel, Action<string> onMessage) =>
+        Run(async _ =>
+        {
+            await _redis().GetSubscriber().SubscribeAsync(RedisChannel.Literal(_prefix + channel), (_, message) => onMessage(message.ToString()));
+            return true;
+        });
 
     public Task PingAsync() => Run(db => db.PingAsync());
 

@@ -1,7 +1,11 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.Json;
+using Gateway.Hosting;
 using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Tests.Remix;
@@ -22,7 +26,6 @@ public sealed class RedisStatusDeliveryTests(SharedRedis redis) : StatusDelivery
 public abstract class StatusDeliveryTests : GatewayTest
 {
     private static readonly TimeSpan Step = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
     private readonly FakeTimeProvider _clock;
 
     protected StatusDeliveryTests(Dictionary<string, string?> store)
@@ -38,6 +41,7 @@ public abstract class StatusDeliveryTests : GatewayTest
             {
                 ["Sunra:StatusPollIntervalSeconds"] = "1",
                 ["Gateway:EventsHeartbeatSeconds"] = "0.3",
+                ["Gateway:Defaults:ConcurrentStreams"] = "200",
             })
     {
         _clock = clock;
@@ -147,6 +151,65 @@ public abstract class StatusDeliveryTests : GatewayTest
                 stream.Dispose();
             }
         }
+    }
+
+    [Fact]
+    public async Task A_hundred_event_streams_on_one_remix_share_one_reader_so_its_status_is_read_per_remix_not_per_stream()
+    {
+        var id = await SubmitAsync();
+        var streams = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => EventStream.OpenAsync(Client, id)));
+        try
+        {
+            foreach (var stream in streams)
+            {
+                Assert.Equal("IN_QUEUE.0", (await stream.ReadAsync()).Id);
+            }
+
+            // The replica's own meters: the other tests' hosts in this process have theirs.
+            var meters = Gateway.Services.GetRequiredService<IMeterFactory>();
+            using var streamsOpen = new MetricCollector<long>(meters, GatewayMeter.Name, "gateway.streams.open");
+            using var remixesFollowed = new MetricCollector<int>(meters, GatewayMeter.Name, "gateway.streams.remixes");
+            using var reads = new MetricCollector<long>(meters, GatewayMeter.Name, "gateway.status.reads");
+            streamsOpen.RecordObservableInstruments();
+            remixesFollowed.RecordObservableInstruments();
+            Assert.Equal(100, streamsOpen.LastMeasurement?.Value);
+            Assert.Equal(1, remixesFollowed.LastMeasurement?.Value);
+
+            // Three seconds of a poll interval of 1 s: a hundred streams reading on their own would read 300 times.
+            await Task.Delay(TimeSpan.FromSeconds(3), Cancellation);
+            Assert.InRange(reads.GetMeasurementSnapshot().Sum(read => read.Value), 1, 6);
+
+            // One change, every stream told.
+            _clock.Advance(Step);
+            foreach (var stream in streams)
+            {
+                EventFrame frame;
+                do
+                {
+                    frame = await stream.ReadAsync();
+                }
+                while (frame.IsHeartbeat);
+
+                Assert.Equal("IN_PROGRESS", frame.Id);
+            }
+        }
+        finally
+        {
+            foreach (var stream in streams)
+            {
+                stream.Dispose();
+            }
+        }
+
+        // The last stream gone, the remix is followed no more.
+        using var followed = new MetricCollector<int>(Gateway.Services.GetRequiredService<IMeterFactory>(), GatewayMeter.Name, "gateway.streams.remixes");
+        for (var wait = 0; wait < 100 && followed.LastMeasurement?.Value != 0; wait++)
+        {
+            await Task.Delay(50, Cancellation);
+            followed.RecordObservableInstruments();
+        }
+
+        Assert.Equal(0, followed.LastMeasurement?.Value);
     }
 
     [Fact]
@@ -268,102 +331,5 @@ public abstract class StatusDeliveryTests : GatewayTest
         using var response = await Client.GetAsync($"/remix/{id}/status", Cancellation);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return (await response.ReadJsonAsync()).GetProperty("status").GetString()!;
-    }
-
-    /// <summary>One event or comment block of the stream, as the raw lines before its blank line.</summary>
-    private sealed record EventFrame(string[] Lines)
-    {
-        public string? Id => Field("id");
-
-        public string? Type => Field("event");
-
-        public string? Data => Field("data");
-
-        public bool IsHeartbeat => Lines.All(line => line.StartsWith(':'));
-
-        private string? Field(string name) =>
-            Lines.FirstOrDefault(line => line.StartsWith(name + ": ", StringComparison.Ordinal))?[(name.Length + 2)..];
-    }
-
-    /// <summary>
-    /// An events stream read line by line: <see cref="System.Net.ServerSentEvents.SseParser"/> skips
-    /// comments, and the heartbeats are what some of these tests are about.
-    /// </summary>
-    private sealed class EventStream : IDisposable
-    {
-        private readonly HttpResponseMessage _response;
-        private readonly StreamReader _reader;
-
-        private EventStream(HttpResponseMessage response, Stream body)
-        {
-            _response = response;
-            _reader = new StreamReader(body);
-        }
-
-        public static async Task<EventStream> OpenAsync(HttpClient client, string id, string? lastEventId = null)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, $"/remix/{id}/events");
-            if (lastEventId is not null)
-            {
-                request.Headers.Add("Last-Event-ID", lastEventId);
-            }
-
-            var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Cancellation);
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
-            return new EventStream(response, await response.Content.ReadAsStreamAsync(Cancellation));
-        }
-
-        /// <summary>The next block; fails at the end of the stream.</summary>
-        public async Task<EventFrame> ReadAsync() =>
-            await TryReadAsync() ?? throw new Xunit.Sdk.XunitException("The event stream ended.");
-
-        /// <summary>The next block, or null at the end of the stream; fails if neither comes in time.</summary>
-        public async Task<EventFrame?> TryReadAsync()
-        {
-            var lines = new List<string>();
-            while (true)
-            {
-                var line = await _reader.ReadLineAsync(Cancellation).AsTask().WaitAsync(Deadline, Cancellation);
-                if (line is null)
-                {
-                    Assert.Empty(lines);
-                    return null;
-                }
-
-                if (line.Length == 0)
-                {
-                    if (lines.Count > 0)
-                    {
-                        return new EventFrame([.. lines]);
-                    }
-
-                    continue;
-                }
-
-                lines.Add(line);
-            }
-        }
-
-        /// <summary>The events up to the end of the stream, heartbeats left out.</summary>
-        public async Task<List<EventFrame>> ReadEventsToEndAsync()
-        {
-            var events = new List<EventFrame>();
-            while (await TryReadAsync() is { } frame)
-            {
-                if (!frame.IsHeartbeat)
-                {
-                    events.Add(frame);
-                }
-            }
-
-            return events;
-        }
-
-        public void Dispose()
-        {
-            _reader.Dispose();
-            _response.Dispose();
-        }
     }
 }

@@ -137,6 +137,112 @@ public sealed class PushReplicaTests
         Assert.InRange(polls, 2, 4);
     }
 
+    [Fact]
+    public async Task A_callback_reaches_every_stream_on_both_replicas_at_once_and_their_store_reads_follow_remixes_not_streams()
+    {
+        const int Remixes = 5;
+        const int StreamsPerReplica = 40;
+        await using var set = await ReplicaSet.StartAsync(
+            2,
+            options =>
+            {
+                options.QueueTime = TimeSpan.FromSeconds(1);
+                options.RunTime = TimeSpan.FromSeconds(6);
+            },
+            new Dictionary<string, string?>
+            {
+                ["Sunra__CallbackBaseUrl"] = "{replica0}",
+                ["Sunra__KeepAlivePollSeconds"] = "30",
+                ["Gateway__Defaults__ConcurrentStreams"] = "1000",
+                ["Gateway__EventsHeartbeatSeconds"] = "2",
+            },
+            Cancellation);
+        using var a = set.Client(set.Replicas[0]);
+        using var b = set.Client(set.Replicas[1]);
+        HttpClient[] clients = [a, b];
+        var ids = new List<string>();
+        for (var i = 0; i < Remixes; i++)
+        {
+            ids.Add((await clients[i % 2].SubmitAsync(prompt: $"streamed {i}")).GetProperty("request_id").GetString()!);
+        }
+
+        // Every stream open and its first event read before the count of store reads starts.
+        var opening = Remixes * StreamsPerReplica * 2;
+        var allOpen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var streams = ids.SelectMany(id => clients.SelectMany(client => Enumerable.Range(0, StreamsPerReplica).Select(_ => FollowAsync(client, id, Opened)))).ToList();
+        await allOpen.Task.WaitAsync(TimeSpan.FromSeconds(30), Cancellation);
+        var open = await Task.WhenAll(set.Replicas.Select(replica => ScrapeAsync(set, replica)));
+        var seen = await Task.WhenAll(streams);
+        var done = await Task.WhenAll(set.Replicas.Select(replica => ScrapeAsync(set, replica)));
+
+        void Opened()
+        {
+            if (Interlocked.Decrement(ref opening) == 0)
+            {
+                allOpen.TrySetResult();
+            }
+        }
+
+        var ledger = set.Sunra.Requests;
+        var late = seen.Select(stream => (stream.SawCompletedAt - ledger.CompletesAt(ledger.Find(stream.Id)!)).TotalSeconds).Order().ToList();
+        var reads = open.Zip(done, (before, after) => StatusReads(after) - StatusReads(before)).ToArray();
+        Figures.Report(
+            "push-streams.txt",
+            $"Push to streams: {Remixes} remixes (1 s queued, 6 s running), {StreamsPerReplica} event streams on each replica for each ({seen.Length} in all); Sunra calls back at replica A; keep-alive 30 s",
+            $"open: {Figures.Sample(open[0], "gateway_streams_open"):0} streams over {Figures.Sample(open[0], "gateway_streams_remixes"):0} remixes on A, {Figures.Sample(open[1], "gateway_streams_open"):0} over {Figures.Sample(open[1], "gateway_streams_remixes"):0} on B",
+            $"every stream saw COMPLETED after Sunra's completion by p50 {Figures.Percentile(late, 0.5):0.000} s, max {late.Max():0.000} s",
+            $"reads of the kept status from the first events to the last: {reads[0]:0} on A, {reads[1]:0} on B (one per stream per 0.1 s poll interval would be {StreamsPerReplica * Remixes * 10 * 6} a replica)");
+
+        Assert.All(open, scrape => Assert.Equal(StreamsPerReplica * Remixes, Figures.Sample(scrape, "gateway_streams_open")));
+        Assert.All(open, scrape => Assert.Equal(Remixes, Figures.Sample(scrape, "gateway_streams_remixes")));
+        Assert.All(seen, stream => Assert.Equal(["IN_QUEUE", "COMPLETED"], stream.Statuses.Where(status => status != "IN_PROGRESS")));
+        Assert.InRange(late.Max(), -0.5, 1);
+        Assert.All(reads, count => Assert.InRange(count, 0, Remixes * 3));
+    }
+
+    // Follows the remix on an event stream to its end: the statuses it was told, and when COMPLETED came.
+    private static async Task<StreamWatch> FollowAsync(HttpClient client, string id, Action opened)
+    {
+        await Task.Yield();
+        using var stream = await EventStream.OpenAsync(client, id);
+        var watch = new StreamWatch(id);
+        var first = true;
+        while (await stream.TryReadAsync() is { } frame)
+        {
+            if (frame.IsHeartbeat)
+            {
+                continue;
+            }
+
+            var status = frame.Id!.Split('.')[0];
+            watch.Statuses.Add(status);
+            if (status == "COMPLETED")
+            {
+                watch.SawCompletedAt = DateTimeOffset.UtcNow;
+            }
+
+            if (first)
+            {
+                first = false;
+                opened();
+            }
+        }
+
+        return watch;
+    }
+
+    private static async Task<string> ScrapeAsync(ReplicaSet set, GatewayProcess replica)
+    {
+        using var client = set.Client(replica);
+        return await client.GetStringAsync("/metrics", Cancellation);
+    }
+
+    // Reads of the kept status, fresh (hit) or not (miss); a kind not seen yet has no sample.
+    private static double StatusReads(string scrape) =>
+        scrape.Split('\n')
+            .Where(line => line.StartsWith("gateway_status_reads_total{", StringComparison.Ordinal))
+            .Sum(line => double.Parse(line.Split(' ')[^1], Invariant));
+
     /// <summary>Reads the remix's status every <paramref name="every"/> until it is COMPLETED (or <paramref name="giveUp"/>).</summary>
     private static async Task<Watch> WatchAsync(HttpClient client, string id, TimeSpan every, DateTimeOffset giveUp)
     {
@@ -162,6 +268,16 @@ public sealed class PushReplicaTests
     }
 
 
+
+    /// <summary>What one event stream of one remix was told; touched by its own task only.</summary>
+    private sealed class StreamWatch(string id)
+    {
+        public string Id => id;
+
+        public List<string> Statuses { get; } = [];
+
+        public DateTimeOffset SawCompletedAt { get; set; }
+    }
 
     /// <summary>What one watcher of one remix was answered; touched by its own task only.</summary>
     private sealed class Watch(string id)

@@ -32,6 +32,24 @@ public sealed class RedisStateStoreTests(SharedRedis redis) : StateStoreContract
         Assert.Null(await other.GetAsync("shared-name"));
     }
 
+    [Fact]
+    public async Task Two_prefixes_on_one_Redis_do_not_hear_each_others_messages()
+    {
+        var other = Connect(redis.ConnectionString, SharedRedis.NewPrefix());
+        var heard = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var overheard = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await Store.SubscribeAsync("shared-channel", message => heard.TrySetResult(message));
+        await other.SubscribeAsync("shared-channel", message => overheard.TrySetResult(message));
+
+        await Store.PublishAsync("shared-channel", "mine");
+
+        Assert.Equal("mine", await heard.Task.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken));
+
+        // Redis delivers in the order it was sent: had the other prefix heard "mine", it would have heard it first.
+        await other.PublishAsync("shared-channel", "theirs");
+        Assert.Equal("theirs", await overheard.Task.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken));
+    }
+
     private static RedisStateStore Connect(string connectionString, string prefix)
     {
         var configuration = ConfigurationOptions.Parse(connectionString);
@@ -264,6 +282,28 @@ public abstract class StateStoreContractTests(IStateStore store)
         await store.ForgetTouchedAsync(set, "pd_never_touched");
 
         Assert.Equal(1, await store.CountTouchedAsync(set, Long));
+    }
+
+    [Fact]
+    public async Task A_message_published_reaches_every_listener_of_its_channel_and_no_other()
+    {
+        var channel = NewKey();
+        var first = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var second = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var elsewhere = new List<string>();
+        await store.SubscribeAsync(channel, message => first.TrySetResult(message));
+        await store.SubscribeAsync(channel, message => second.TrySetResult(message));
+        await store.SubscribeAsync(NewKey(), message => { lock (elsewhere) { elsewhere.Add(message); } });
+
+        await store.PublishAsync(channel, "remix-1");
+
+        Assert.Equal("remix-1", await first.Task.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken));
+        Assert.Equal("remix-1", await second.Task.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken));
+        await store.PingAsync();
+        lock (elsewhere)
+        {
+            Assert.Empty(elsewhere);
+        }
     }
 
     [Fact]

@@ -1,0 +1,74 @@
+using System.Net;
+using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Gateway.Tests.Callbacks;
+
+/// <summary>
+/// A callback reaches the event streams at once. The gateway's clock stands still, so no timer of its
+/// own (a poll, a stream's read, a heartbeat) can fire: whatever the streams learn, the callback told
+/// them. Sunra runs on a clock of its own, which the test moves.
+/// </summary>
+public sealed class CallbackStreamTests : GatewayTest
+{
+    private const string Base = "http://127.0.0.1:9/edge";
+
+    private readonly FakeTimeProvider _sunraClock;
+
+    public CallbackStreamTests()
+        : this(new FakeTimeProvider(new DateTimeOffset(2026, 12, 2, 9, 0, 0, TimeSpan.Zero)))
+    {
+    }
+
+    private CallbackStreamTests(FakeTimeProvider sunraClock)
+        : base(
+            emulator: options => options.QueueTime = options.RunTime = TimeSpan.FromHours(1),
+            clock: sunraClock,
+            settings: new Dictionary<string, string?>
+            {
+                ["Sunra:CallbackBaseUrl"] = Base,
+                ["Gateway:Defaults:ConcurrentStreams"] = "100",
+            },
+            gatewayClock: new FakeTimeProvider(new DateTimeOffset(2026, 12, 2, 9, 0, 0, TimeSpan.Zero))) =>
+        _sunraClock = sunraClock;
+
+    [Fact]
+    public async Task A_callback_brings_COMPLETED_to_every_stream_of_the_remix_at_once_for_one_status_call_and_one_result_read()
+    {
+        var id = (await Client.SubmitAsync()).GetProperty("request_id").GetString()!;
+        var submit = Assert.Single(SunraCalls, call => call.Method == "POST");
+        var token = Uri.UnescapeDataString(submit.PathAndQuery.Split('?', 2)[1].Split('&').Single(part => part.StartsWith("webhook=", StringComparison.Ordinal))["webhook=".Length..])[(Base.Length + "/sunra/callbacks/".Length)..];
+        var streams = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => EventStream.OpenAsync(Client, id)));
+        try
+        {
+            foreach (var stream in streams)
+            {
+                Assert.Equal("IN_QUEUE.0", (await stream.ReadAsync()).Id);
+            }
+
+            _sunraClock.Advance(TimeSpan.FromHours(2));
+            var before = SunraCalls.Count;
+            using var anonymous = Gateway.CreateClientWithKey(null);
+            using (var callback = await anonymous.PostAsync($"/sunra/callbacks/{token}", Http.Json("{}"), Cancellation))
+            {
+                Assert.Equal(HttpStatusCode.NoContent, callback.StatusCode);
+            }
+
+            foreach (var stream in streams)
+            {
+                var events = await stream.ReadEventsToEndAsync();
+                Assert.Equal(["COMPLETED"], events.Select(frame => frame.Id));
+            }
+
+            var asked = SunraCalls.ToArray()[before..].Select(call => call.PathAndQuery.Split('?')[0]).ToArray();
+            Assert.Equal([$"/v1/queue/requests/{id}/status", $"/v1/queue/requests/{id}"], asked.Select(path => path[path.IndexOf("/v1/queue/", StringComparison.Ordinal)..]));
+        }
+        finally
+        {
+            foreach (var stream in streams)
+            {
+                stream.Dispose();
+            }
+        }
+    }
+}
