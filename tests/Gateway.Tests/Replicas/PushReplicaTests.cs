@@ -89,6 +89,12 @@ public sealed class PushReplicaTests
         var giveUp = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(30);
         var watches = await Task.WhenAll(WatchAsync(a, id, TimeSpan.FromMilliseconds(200), giveUp), WatchAsync(b, id, TimeSpan.FromMilliseconds(200), giveUp));
 
+        // A watcher may see COMPLETED before the emulator has the callback's answer, and logs it.
+        for (var wait = 0; wait < 50 && set.Sunra.Webhooks.Count == 0; wait++)
+        {
+            await Task.Delay(100, Cancellation);
+        }
+
         var ledger = set.Sunra.Requests;
         var callback = Assert.Single(set.Sunra.Webhooks.All);
         var late = watches.Select(watch => (watch.SawCompletedAt!.Value - ledger.CompletesAt(ledger.Find(id)!)).TotalSeconds).ToList();
@@ -195,7 +201,11 @@ public sealed class PushReplicaTests
 
         Assert.All(open, scrape => Assert.Equal(StreamsPerReplica * Remixes, Figures.Sample(scrape, "gateway_streams_open")));
         Assert.All(open, scrape => Assert.Equal(Remixes, Figures.Sample(scrape, "gateway_streams_remixes")));
-        Assert.All(seen, stream => Assert.Equal(["IN_QUEUE", "COMPLETED"], stream.Statuses.Where(status => status != "IN_PROGRESS")));
+        Assert.All(seen, stream =>
+        {
+            Assert.Equal("COMPLETED", stream.Statuses[^1]);
+            Assert.Equal(stream.Statuses.Distinct(), stream.Statuses);
+        });
         Assert.InRange(late.Max(), -0.5, 1);
         Assert.All(reads, count => Assert.InRange(count, 0, Remixes * 3));
     }
