@@ -4,9 +4,11 @@
 # through the published gateway, straight to a fast upstream (nginx answering from memory) and
 # through a plain YARP pass-through; then the scale run: 100, 1,000 and 10,000 remixes in flight
 # against the emulator enforcing Sunra's account limits, on a compressed clock, with the calls that
-# reached Sunra, its 403s and the notice delay. It fails only on errors. Options (all optional):
+# reached Sunra, its 403s and the notice delay; and the streams run: 10,000 event streams over 100
+# remixes on one published gateway with its records in redis-server (memory and CPU per stream, store
+# reads at rest, callback to the last stream's event). It fails only on errors. Options (all optional):
 #   --duration 10 --warmup 30 --rounds 3 --connections 32 --startups 3 --store memory|redis
-#   --scale 100,1000,10000 (the numbers in flight; none: no scale run) --scale-only
+#   --scale 100,1000,10000 (the numbers in flight; none: no scale run) --scale-only --streams-only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/apt-install.sh
@@ -16,6 +18,17 @@ if [[ " $* " == *" --scale-only "* ]]; then
   mkdir -p artifacts/benchmarks
   dotnet run --project tests/Gateway.Benchmarks --configuration Release -- "$@" \
     | tee artifacts/benchmarks/scale-latest.txt
+  exit
+fi
+
+# The streams run alone needs redis-server and the published gateway only.
+if [[ " $* " == *" --streams-only "* ]]; then
+  command -v redis-server >/dev/null || [[ -x /usr/bin/redis-server ]] || apt_install redis-server
+  dotnet publish src/Gateway/Gateway.csproj --configuration Release \
+    --output artifacts/publish/Gateway -nologo -v quiet
+  mkdir -p artifacts/benchmarks
+  dotnet run --project tests/Gateway.Benchmarks --configuration Release -- "$@" \
+    | tee artifacts/benchmarks/streams-latest.txt
   exit
 fi
 

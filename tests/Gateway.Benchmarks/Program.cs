@@ -1,20 +1,26 @@
 // The gateway's benchmark: POST /remix and a cached status read, through the published gateway,
 // side by side with the same calls made straight to the upstream and through a plain YARP
 // pass-through (ThroughputRun), then the scale run: N remixes in flight against Sunra's real account
-// limits on a compressed clock (ScaleRun). It prints figures and fails only on errors. Run it with
-// tests/bench.sh (--scale-only for the scale run alone).
+// limits on a compressed clock (ScaleRun), and the streams run: 10,000 event streams over 100 remixes
+// on one published gateway (StreamsRun). It prints figures and fails only on errors. Run it with
+// tests/bench.sh (--scale-only or --streams-only for one run alone).
 using System.Globalization;
 using Gateway.Benchmarks;
 
 var options = BenchOptions.Parse(args);
 var root = RepositoryRoot.Find();
 var failures = new List<string>();
-if (!options.ScaleOnly)
+if (!options.ScaleOnly && !options.StreamsOnly)
 {
     failures.AddRange(await ThroughputRun.RunAsync(options, root));
 }
 
-if (options.ScaleSizes.Count > 0)
+if (!options.ScaleOnly)
+{
+    failures.AddRange(await StreamsRun.RunAsync(options.Gateway ?? Path.Combine(root, "artifacts", "publish", "Gateway")));
+}
+
+if (options.ScaleSizes.Count > 0 && !options.StreamsOnly)
 {
     failures.AddRange(await ScaleBench.RunAsync(options.ScaleSizes));
 }
@@ -29,12 +35,14 @@ return failures.Count == 0 ? 0 : 1;
 /// <summary>
 /// What to run and for how long; <see cref="Gateway"/> is another build of the gateway to measure (its
 /// publish folder), <see cref="Store"/> where it keeps its records: "memory" (one replica) or "redis".
-/// <see cref="ScaleOnly"/> runs the scale run alone; <see cref="ScaleSizes"/> are its numbers of remixes
-/// in flight (none: no scale run).
+/// <see cref="ScaleOnly"/> runs the scale run alone, <see cref="StreamsOnly"/> the streams run alone;
+/// <see cref="ScaleSizes"/> are the scale run's numbers of remixes in flight (none: no scale run).
 /// </summary>
 internal sealed record BenchOptions(int Connections, TimeSpan Duration, TimeSpan Warmup, int Rounds, int Startups, string? Gateway = null, string Store = "memory")
 {
     public bool ScaleOnly { get; init; }
+
+    public bool StreamsOnly { get; init; }
 
     public IReadOnlyList<int> ScaleSizes { get; init; } = [100, 1_000, 10_000];
 
@@ -46,6 +54,13 @@ internal sealed record BenchOptions(int Connections, TimeSpan Duration, TimeSpan
             if (args[i] == "--scale-only")
             {
                 options = options with { ScaleOnly = true };
+                i--;
+                continue;
+            }
+
+            if (args[i] == "--streams-only")
+            {
+                options = options with { StreamsOnly = true };
                 i--;
                 continue;
             }
@@ -87,7 +102,7 @@ internal sealed record BenchOptions(int Connections, TimeSpan Duration, TimeSpan
                 "--warmup" => options with { Warmup = TimeSpan.FromSeconds(value) },
                 "--rounds" => options with { Rounds = value },
                 "--startups" => options with { Startups = value },
-                _ => throw new ArgumentException($"unknown option {args[i]}: use --connections, --duration, --warmup, --rounds, --startups, --gateway, --store, --scale or --scale-only"),
+                _ => throw new ArgumentException($"unknown option {args[i]}: use --connections, --duration, --warmup, --rounds, --startups, --gateway, --store, --scale, --scale-only or --streams-only"),
             };
         }
 

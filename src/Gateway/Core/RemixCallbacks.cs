@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Gateway.Hosting;
+using Gateway.Problems;
 using Gateway.State;
 using Gateway.Sunra;
 using Microsoft.Extensions.Options;
@@ -16,8 +18,19 @@ namespace Gateway.Core;
 /// ask Sunra at once for the remix's status, and its result once it has one.
 /// </summary>
 internal sealed partial class RemixCallbacks(
-    IStateStore store, StatusPolls polls, RemixStatuses statuses, IOptions<SunraOptions> options, ILogger<RemixCallbacks> logger)
+    IStateStore store,
+    StatusPolls polls,
+    RemixStatuses statuses,
+    IServiceScopeFactory scopes,
+    IHostApplicationLifetime lifetime,
+    IOptions<SunraOptions> options,
+    TimeProvider clock,
+    ILogger<RemixCallbacks> logger)
 {
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(0.25);
+
+    private static readonly TimeSpan LongestRetry = TimeSpan.FromSeconds(4);
+
     /// <summary>Where callbacks arrive, under the base URL.</summary>
     public const string Route = "/sunra/callbacks";
 
@@ -43,8 +56,8 @@ internal sealed partial class RemixCallbacks(
 
     /// <summary>
     /// A callback arrived with this token: true when it is a ticket's, compared in constant time, after
-    /// which the remix's status, and its result if it has one, have been asked of Sunra (within the
-    /// account's budget). False changes nothing.
+    /// which the remix's status, and its result if it has one, have been asked of Sunra, or will be as
+    /// soon as the account's budget has room (<see cref="AskAgainAsync"/>). False changes nothing.
     /// </summary>
     public async Task<bool> HeardAsync(string token)
     {
@@ -60,14 +73,83 @@ internal sealed partial class RemixCallbacks(
             return false;
         }
 
-        var status = await polls.PollNowAsync(record.RequestId);
-        if (status is { Failed: false, Value: { Status: RemixState.Completed, Success: true } })
+        if (!await AskAsync(record.RequestId))
         {
-            await statuses.ReadResultWithoutOwnershipCheckAsync(record.RequestId, CancellationToken.None);
+            _ = AskAgainAsync(record.RequestId);
         }
 
-        LogHeard(record.RequestId, status.Failed ? "unknown" : status.Value.Status.WireName());
         return true;
+    }
+
+    /// <summary>
+    /// Asks Sunra for the remix's status now, and for its result once COMPLETED: true when it was asked
+    /// (or the remix had already ended), false when the account's budget held the question back.
+    /// </summary>
+    private async Task<bool> AskAsync(string requestId)
+    {
+        var asked = clock.GetUtcNow();
+
+        // Sunra has just said the remix ended: its status cannot wait for a poll's turn, and is asked
+        // within the whole budget of other calls, not only the polls' share.
+        Outcome<RemixStatus> status;
+        using (SunraCallKinds.Urgent())
+        {
+            status = await polls.PollNowAsync(requestId);
+        }
+
+        LogHeard(requestId, status.Failed ? "unknown" : status.Value.Status.WireName());
+        if (status.Failed)
+        {
+            return status.Problem.Type != ProblemCatalog.UpstreamThrottled;
+        }
+
+        // A poll held back for the budget answers with the status known before.
+        if (!status.Value.IsFinal && status.Value.SeenAt < asked)
+        {
+            return false;
+        }
+
+        if (status.Value is { Status: RemixState.Completed, Success: true })
+        {
+            var result = await statuses.ReadResultWithoutOwnershipCheckAsync(requestId, CancellationToken.None);
+            return result.Problem?.Type != ProblemCatalog.UpstreamThrottled;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// When the budget held a callback's question back (many remixes ended at once), it is asked again
+    /// in the background, each time a little later, for as long as the keep-alive poll would take to
+    /// find the end by itself. The callback itself has been answered: Sunra may not send it again.
+    /// </summary>
+    private async Task AskAgainAsync(string requestId)
+    {
+        var waited = TimeSpan.Zero;
+        try
+        {
+            for (var attempt = 1; waited < options.Value.KeepAlivePoll; attempt++)
+            {
+                var wait = Backoff.Exponential(FirstRetry, attempt, LongestRetry);
+                await Task.Delay(wait, clock, lifetime.ApplicationStopping);
+                waited += wait;
+                await using var scope = scopes.CreateAsyncScope();
+                if (await scope.ServiceProvider.GetRequiredService<RemixCallbacks>().AskAsync(requestId))
+                {
+                    return;
+                }
+            }
+
+            LogLeftToKeepAlive(requestId);
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            // The keep-alive poll of another replica finds the end.
+        }
+        catch (Exception e) when (e is StateStoreUnavailableException or HttpRequestException)
+        {
+            LogLeftToKeepAlive(requestId);
+        }
     }
 
     private static string Key(string id) => "callback:" + id;
@@ -93,6 +175,9 @@ internal sealed partial class RemixCallbacks(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sunra called back for {RequestId}; Sunra says {RemixStatus}")]
     private partial void LogHeard(string requestId, string remixStatus);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sunra called back for {RequestId}, but the account's budget held the status back; the keep-alive poll will find it")]
+    private partial void LogLeftToKeepAlive(string requestId);
 }
 
 /// <summary>A callback URL for one submit: <see cref="Url"/> goes to Sunra, the rest is kept.</summary>

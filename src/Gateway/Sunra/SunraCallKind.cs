@@ -19,6 +19,20 @@ internal enum SunraCallKind
 
 internal static class SunraCallKinds
 {
+    private static readonly AsyncLocal<bool> UrgentFlow = new();
+
+    /// <summary>
+    /// Until disposed, status calls made from here on (in this async flow) count as reads, not polls: a
+    /// question that cannot wait for the remix's turn (Sunra called back to say it ended) waits a moment
+    /// for the whole budget of other calls instead of being held back by the polls' share.
+    /// </summary>
+    public static IDisposable Urgent()
+    {
+        var outer = UrgentFlow.Value;
+        UrgentFlow.Value = true;
+        return new UrgentScope(outer);
+    }
+
     /// <summary>The kind of a call, told from the request as Sunra's queue protocol shapes it.</summary>
     public static SunraCallKind Of(HttpRequestMessage request)
     {
@@ -28,11 +42,17 @@ internal static class SunraCallKinds
         }
 
         var uri = request.RequestUri;
-        return request.Method == HttpMethod.Get
+        return !UrgentFlow.Value
+            && request.Method == HttpMethod.Get
             && uri is not null
             && uri.AbsolutePath.EndsWith("/status", StringComparison.Ordinal)
             && !uri.Query.Contains("logs=1", StringComparison.Ordinal)
             ? SunraCallKind.Poll
             : SunraCallKind.Read;
+    }
+
+    private sealed class UrgentScope(bool outer) : IDisposable
+    {
+        public void Dispose() => UrgentFlow.Value = outer;
     }
 }

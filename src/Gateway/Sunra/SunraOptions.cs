@@ -46,6 +46,8 @@ public sealed class SunraOptions
 
     internal TimeSpan StatusPollInterval => TimeSpan.FromSeconds(StatusPollIntervalSeconds);
 
+    internal TimeSpan KeepAlivePoll => TimeSpan.FromSeconds(KeepAlivePollSeconds);
+
     /// <summary>The shortest time between two polls of one remix: the keep-alive when Sunra calls back, the poll interval otherwise.</summary>
     internal TimeSpan ShortestPollInterval => TimeSpan.FromSeconds(CallbackBaseUrl is null ? StatusPollIntervalSeconds : Math.Max(KeepAlivePollSeconds, StatusPollIntervalSeconds));
 }

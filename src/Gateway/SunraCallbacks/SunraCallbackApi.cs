@@ -22,13 +22,20 @@ public static partial class SunraCallbackApi
     /// <summary>Callbacks a second each replica takes; Sunra sends one per remix.</summary>
     private const int PerSecond = 50;
 
+    /// <summary>
+    /// Callbacks over the rate wait their turn, first come first served, rather than being refused:
+    /// Sunra does not say it sends a callback again, and remixes submitted together (up to 100 a minute
+    /// on one account) end together. Beyond the line, a 429.
+    /// </summary>
+    private const int InLine = 100;
+
     /// <summary>A callback's body is never read; anything larger than Sunra's outcome is refused unread.</summary>
     private const long MaxBodyBytes = 16 * 1024;
 
     public static WebApplicationBuilder AddSunraCallbacks(this WebApplicationBuilder builder)
     {
         builder.Services.AddRateLimiter(options => options.AddPolicy(Policy, _ => RateLimitPartition.GetFixedWindowLimiter(
-            Policy, _ => new FixedWindowRateLimiterOptions { PermitLimit = PerSecond, Window = TimeSpan.FromSeconds(1), QueueLimit = 0 })));
+            Policy, _ => new FixedWindowRateLimiterOptions { PermitLimit = PerSecond, Window = TimeSpan.FromSeconds(1), QueueLimit = InLine, QueueProcessingOrder = QueueProcessingOrder.OldestFirst })));
         builder.Services.AddSingleton(new SecretPathPrefix(RemixCallbacks.Route + "/"));
         builder.Services.AddOpenApiParts(openApi => openApi.AddOperationTransformer<SunraCallbackOpenApi>());
         return builder;
