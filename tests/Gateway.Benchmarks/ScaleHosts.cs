@@ -1,3 +1,4 @@
+using System.Net;
 using Gateway.Callers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -127,11 +128,13 @@ internal readonly record struct SunraCalls(long Submits, long Statuses, long Res
 }
 
 /// <summary>
-/// The gateway for the scale run, in the test host: Production, records in memory (one replica), its
-/// default <c>Sunra:Limits</c> and poll interval, the run's clock as its one <see cref="TimeProvider"/>,
-/// one caller whose own limits are out of the way, and its log kept to warnings, which are counted.
+/// The gateway for the scale run, in this process but served by Kestrel on a loopback port, so that
+/// what calls it over HTTP (the submitter, and Sunra's callbacks) reaches it as it would a deployed
+/// gateway: Production, records in memory (one replica), its default <c>Sunra:Limits</c> and poll
+/// interval, the run's clock as its one <see cref="TimeProvider"/>, one caller whose own limits are out
+/// of the way, and its log kept to warnings, which are counted.
 /// </summary>
-internal sealed class ScaleGateway(Uri sunra, TimeProvider clock, ScaleLog log) : WebApplicationFactory<SunraOptions>
+internal sealed class ScaleGateway : WebApplicationFactory<SunraOptions>
 {
     // WebApplicationFactory needs a type of the gateway's assembly; Program is also the name of this
     // program's own entry point, so another public type of the gateway's stands in for it.
@@ -139,23 +142,42 @@ internal sealed class ScaleGateway(Uri sunra, TimeProvider clock, ScaleLog log) 
 
     public const string CallerKey = "scale-caller-key";
 
+    private readonly Uri _sunra;
+    private readonly TimeProvider _clock;
+    private readonly ScaleLog _log;
+
+    public ScaleGateway(Uri sunra, TimeProvider clock, ScaleLog log)
+    {
+        _sunra = sunra;
+        _clock = clock;
+        _log = log;
+
+        // Settings that name the gateway's own address are read before Kestrel binds: the port is chosen first, not by Kestrel.
+        var port = FreePort.Next();
+        Address = new Uri($"http://127.0.0.1:{port}");
+        UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
+    }
+
+    /// <summary>Where the gateway listens.</summary>
+    public Uri Address { get; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         // The test host finds the gateway's folder from the working directory; the benchmark runs from the repository's root.
         builder.UseContentRoot(Path.Combine(RepositoryRoot.Find(), "src", "Gateway"));
         builder.UseEnvironment("Production");
-        builder.UseSetting("Sunra:BaseUrl", sunra.ToString());
+        builder.UseSetting("Sunra:BaseUrl", _sunra.ToString());
         builder.UseSetting($"Gateway:Clients:{Caller}:KeySha256", CallerDirectory.HashOf(CallerKey));
         builder.UseSetting("Gateway:Defaults:SubmitsPerMinute", "1000000");
         builder.UseSetting("Gateway:Defaults:ReadsPerMinute", "1000000");
         builder.UseSetting("Gateway:Defaults:DailySubmitQuota", "1000000");
         builder.UseSetting("Gateway:LogToStandardOutput", "false");
         builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
-        builder.ConfigureServices(services => services.AddSingleton<ILogEventSink>(log));
+        builder.ConfigureServices(services => services.AddSingleton<ILogEventSink>(_log));
         builder.ConfigureTestServices(services =>
         {
             services.Replace(ServiceDescriptor.Singleton(new SunraKey(ScaleSunra.Key)));
-            services.Replace(ServiceDescriptor.Singleton(clock));
+            services.Replace(ServiceDescriptor.Singleton(_clock));
         });
     }
 }

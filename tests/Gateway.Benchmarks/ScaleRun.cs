@@ -106,7 +106,7 @@ internal sealed record ScaleFigures(
 /// and each must stay in flight that long. So it runs on a compressed clock (<see cref="CompressedClock"/>)
 /// that the gateway and the emulator share, with the gateway's records in memory (Redis keeps its
 /// windows on its own clock, which no one can compress).
-/// Submits go through the gateway's HTTP door; each remix's watcher reads its status through the
+/// Submits go through the gateway's HTTP door, over the loopback (Kestrel); each remix's watcher reads its status through the
 /// gateway's core in this process (<see cref="RemixStatuses"/>, what every door calls), since 10,000
 /// watchers reading once a second of a clock running several times faster than real time is more HTTP
 /// than two cores serve, and the figures are about Sunra's calls and the notice delay, not the door's speed.
@@ -124,7 +124,10 @@ internal static class ScaleRun
         await using var sunra = await ScaleSunra.StartAsync(plan.RunTime, clock);
         var log = new ScaleLog();
         await using var gateway = new ScaleGateway(sunra.BaseUrl, clock, log);
-        using var client = gateway.CreateClient();
+        gateway.StartServer();
+
+        // Real HTTP on the loopback, as a deployed gateway's callers (and Sunra's callbacks) reach it.
+        using var client = new HttpClient { BaseAddress = gateway.Address };
         client.DefaultRequestHeaders.Add(CallerKeyAuthentication.Header, ScaleGateway.CallerKey);
         var cadence = gateway.Services.GetRequiredService<PollCadence>();
         using var heldBack = new PollsHeldBack();
