@@ -4,9 +4,13 @@
 # through the published gateway, straight to a fast upstream (nginx answering from memory) and
 # through a plain YARP pass-through; then the scale run: 100, 1,000 and 10,000 remixes in flight
 # against the emulator enforcing Sunra's account limits, on a compressed clock, with the calls that
-# reached Sunra, its 403s and the notice delay. It fails only on errors. Options (all optional):
-#   --duration 10 --warmup 30 --rounds 3 --connections 32 --startups 3 --store memory|redis
-#   --scale 100,1000,10000 (the numbers in flight; none: no scale run) --scale-only
+# reached Sunra, its 403s and the notice delay, polling; and 100 and 1,000 again with push on (the
+# emulator calls the gateway back when each remix ends), beside the poll rows. It fails only on
+# errors. Options (all optional):
+#   --duration 10 --warmup 30 --rounds 3 --connections 32 --startups 3 --store memory|redis --gateway DIR
+#   --scale 100,1000,10000 (the numbers in flight; none: no scale run, push rows included)
+#   --push 100,1000 (the numbers in flight also run with push on, each beside a poll run; none: no push rows)
+#   --scale-only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/apt-install.sh

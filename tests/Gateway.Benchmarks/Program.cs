@@ -1,8 +1,9 @@
 // The gateway's benchmark: POST /remix and a cached status read, through the published gateway,
 // side by side with the same calls made straight to the upstream and through a plain YARP
 // pass-through (ThroughputRun), then the scale run: N remixes in flight against Sunra's real account
-// limits on a compressed clock (ScaleRun). It prints figures and fails only on errors. Run it with
-// tests/bench.sh (--scale-only for the scale run alone).
+// limits on a compressed clock (ScaleRun), polling and, for 100 and 1,000 in flight, with Sunra calling
+// back (push). It prints figures and fails only on errors. Run it with tests/bench.sh (--scale-only for the
+// scale run alone).
 using System.Globalization;
 using Gateway.Benchmarks;
 
@@ -16,7 +17,7 @@ if (!options.ScaleOnly)
 
 if (options.ScaleSizes.Count > 0)
 {
-    failures.AddRange(await ScaleBench.RunAsync(options.ScaleSizes));
+    failures.AddRange(await ScaleBench.RunAsync(options.ScaleSizes, options.PushSizes));
 }
 
 foreach (var failure in failures)
@@ -30,13 +31,16 @@ return failures.Count == 0 ? 0 : 1;
 /// What to run and for how long; <see cref="Gateway"/> is another build of the gateway to measure (its
 /// publish folder), <see cref="Store"/> where it keeps its records: "memory" (one replica) or "redis".
 /// <see cref="ScaleOnly"/> runs the scale run alone; <see cref="ScaleSizes"/> are its numbers of remixes
-/// in flight (none: no scale run).
+/// in flight (none: no scale run); <see cref="PushSizes"/> those also run with Sunra calling back, each
+/// beside a poll run of the same number (none: no push run; nor is there one without a scale run).
 /// </summary>
 internal sealed record BenchOptions(int Connections, TimeSpan Duration, TimeSpan Warmup, int Rounds, int Startups, string? Gateway = null, string Store = "memory")
 {
     public bool ScaleOnly { get; init; }
 
     public IReadOnlyList<int> ScaleSizes { get; init; } = [100, 1_000, 10_000];
+
+    public IReadOnlyList<int> PushSizes { get; init; } = [100, 1_000];
 
     public static BenchOptions Parse(string[] args)
     {
@@ -72,10 +76,13 @@ internal sealed record BenchOptions(int Connections, TimeSpan Duration, TimeSpan
 
             if (args[i] == "--scale")
             {
-                options = options with
-                {
-                    ScaleSizes = args[i + 1] == "none" ? [] : [.. args[i + 1].Split(',').Select(size => int.Parse(size, NumberStyles.AllowThousands, CultureInfo.InvariantCulture))],
-                };
+                options = options with { ScaleSizes = Sizes(args[i + 1]) };
+                continue;
+            }
+
+            if (args[i] == "--push")
+            {
+                options = options with { PushSizes = Sizes(args[i + 1]) };
                 continue;
             }
 
@@ -87,12 +94,15 @@ internal sealed record BenchOptions(int Connections, TimeSpan Duration, TimeSpan
                 "--warmup" => options with { Warmup = TimeSpan.FromSeconds(value) },
                 "--rounds" => options with { Rounds = value },
                 "--startups" => options with { Startups = value },
-                _ => throw new ArgumentException($"unknown option {args[i]}: use --connections, --duration, --warmup, --rounds, --startups, --gateway, --store, --scale or --scale-only"),
+                _ => throw new ArgumentException($"unknown option {args[i]}: use --connections, --duration, --warmup, --rounds, --startups, --gateway, --store, --scale, --push or --scale-only"),
             };
         }
 
         return options;
     }
+
+    private static List<int> Sizes(string value) =>
+        value == "none" ? [] : [.. value.Split(',').Select(size => int.Parse(size, NumberStyles.AllowThousands, CultureInfo.InvariantCulture))];
 }
 
 internal static class RepositoryRoot
