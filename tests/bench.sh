@@ -4,11 +4,15 @@
 # through the published gateway, straight to a fast upstream (nginx answering from memory) and
 # through a plain YARP pass-through; then the scale run: 100, 1,000 and 10,000 remixes in flight
 # against the emulator enforcing Sunra's account limits, on a compressed clock, with the calls that
-# reached Sunra, its 403s and the notice delay; and the streams run: 10,000 event streams over 100
-# remixes on one published gateway with its records in redis-server (memory and CPU per stream, store
-# reads at rest, callback to the last stream's event). It fails only on errors. Options (all optional):
-#   --duration 10 --warmup 30 --rounds 3 --connections 32 --startups 3 --store memory|redis
-#   --scale 100,1000,10000 (the numbers in flight; none: no scale run) --scale-only --streams-only
+# reached Sunra, its 403s and the notice delay, polling; and 100 and 1,000 again with push on (the
+# emulator calls the gateway back when each remix ends), beside the poll rows; and the streams run:
+# 10,000 event streams over 100 remixes on one published gateway with its records in redis-server
+# (memory and CPU per stream, store reads at rest, callback to the last stream's event). It fails only
+# on errors. Options (all optional):
+#   --duration 10 --warmup 30 --rounds 3 --connections 32 --startups 3 --store memory|redis --gateway DIR
+#   --scale 100,1000,10000 (the numbers in flight; none: no scale run, push rows included)
+#   --push 100,1000 (the numbers in flight also run with push on, each beside a poll run; none: no push rows)
+#   --scale-only --streams-only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/apt-install.sh

@@ -1,9 +1,10 @@
 // The gateway's benchmark: POST /remix and a cached status read, through the published gateway,
 // side by side with the same calls made straight to the upstream and through a plain YARP
 // pass-through (ThroughputRun), then the scale run: N remixes in flight against Sunra's real account
-// limits on a compressed clock (ScaleRun), and the streams run: 10,000 event streams over 100 remixes
-// on one published gateway (StreamsRun). It prints figures and fails only on errors. Run it with
-// tests/bench.sh (--scale-only or --streams-only for one run alone).
+// limits on a compressed clock (ScaleRun), polling and, for 100 and 1,000 in flight, with Sunra calling
+// back (push), and the streams run: 10,000 event streams over 100 remixes on one published gateway
+// (StreamsRun). It prints figures and fails only on errors. Run it with tests/bench.sh (--scale-only or
+// --streams-only for one run alone).
 using System.Globalization;
 using Gateway.Benchmarks;
 
@@ -22,7 +23,7 @@ if (!options.ScaleOnly)
 
 if (options.ScaleSizes.Count > 0 && !options.StreamsOnly)
 {
-    failures.AddRange(await ScaleBench.RunAsync(options.ScaleSizes));
+    failures.AddRange(await ScaleBench.RunAsync(options.ScaleSizes, options.PushSizes));
 }
 
 foreach (var failure in failures)
@@ -36,7 +37,9 @@ return failures.Count == 0 ? 0 : 1;
 /// What to run and for how long; <see cref="Gateway"/> is another build of the gateway to measure (its
 /// publish folder), <see cref="Store"/> where it keeps its records: "memory" (one replica) or "redis".
 /// <see cref="ScaleOnly"/> runs the scale run alone, <see cref="StreamsOnly"/> the streams run alone;
-/// <see cref="ScaleSizes"/> are the scale run's numbers of remixes in flight (none: no scale run).
+/// <see cref="ScaleSizes"/> are the scale run's numbers of remixes in flight (none: no scale run);
+/// <see cref="PushSizes"/> those also run with Sunra calling back, each beside a poll run of the same
+/// number (none: no push run; nor is there one without a scale run).
 /// </summary>
 internal sealed record BenchOptions(int Connections, TimeSpan Duration, TimeSpan Warmup, int Rounds, int Startups, string? Gateway = null, string Store = "memory")
 {
@@ -45,6 +48,8 @@ internal sealed record BenchOptions(int Connections, TimeSpan Duration, TimeSpan
     public bool StreamsOnly { get; init; }
 
     public IReadOnlyList<int> ScaleSizes { get; init; } = [100, 1_000, 10_000];
+
+    public IReadOnlyList<int> PushSizes { get; init; } = [100, 1_000];
 
     public static BenchOptions Parse(string[] args)
     {
@@ -87,10 +92,13 @@ internal sealed record BenchOptions(int Connections, TimeSpan Duration, TimeSpan
 
             if (args[i] == "--scale")
             {
-                options = options with
-                {
-                    ScaleSizes = args[i + 1] == "none" ? [] : [.. args[i + 1].Split(',').Select(size => int.Parse(size, NumberStyles.AllowThousands, CultureInfo.InvariantCulture))],
-                };
+                options = options with { ScaleSizes = Sizes(args[i + 1]) };
+                continue;
+            }
+
+            if (args[i] == "--push")
+            {
+                options = options with { PushSizes = Sizes(args[i + 1]) };
                 continue;
             }
 
@@ -102,12 +110,15 @@ internal sealed record BenchOptions(int Connections, TimeSpan Duration, TimeSpan
                 "--warmup" => options with { Warmup = TimeSpan.FromSeconds(value) },
                 "--rounds" => options with { Rounds = value },
                 "--startups" => options with { Startups = value },
-                _ => throw new ArgumentException($"unknown option {args[i]}: use --connections, --duration, --warmup, --rounds, --startups, --gateway, --store, --scale, --scale-only or --streams-only"),
+                _ => throw new ArgumentException($"unknown option {args[i]}: use --connections, --duration, --warmup, --rounds, --startups, --gateway, --store, --scale, --push, --scale-only or --streams-only"),
             };
         }
 
         return options;
     }
+
+    private static List<int> Sizes(string value) =>
+        value == "none" ? [] : [.. value.Split(',').Select(size => int.Parse(size, NumberStyles.AllowThousands, CultureInfo.InvariantCulture))];
 }
 
 internal static class RepositoryRoot

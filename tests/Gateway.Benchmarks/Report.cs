@@ -58,7 +58,8 @@ internal static class Report
             clock, and runs N of those gaps, so N are in flight at once; its watcher reads its status once a second
             of the clock through the gateway's core, and reads the result once it sees COMPLETED. Figures are over
             a window of steady state; the notice delay runs from Sunra's completion to the watcher's read of COMPLETED.
-            Times are the clock's (simulated) seconds.
+            Times are the clock's (simulated) seconds. The gateway listens on a loopback port (Kestrel); with push
+            on, its Sunra:CallbackBaseUrl is that address, and the emulator calls back there when each remix ends.
 
             """);
     }
@@ -68,12 +69,13 @@ internal static class Report
         var p = f.Plan;
         var w = f.WindowCalls;
         return Invariant($"""
-            N = {p.InFlight:N0} remixes in flight (measured in the window: {f.InFlight.Min:N0} to {f.InFlight.Max:N0}; moments to submit missed while the machine was busy: {f.SubmitsMissed:N0}); K = {p.SubmitFactor:0} while submitting, {p.WatchFactor:0} while watched
+            N = {p.InFlight:N0} remixes in flight, {Mode(p)} (measured in the window: {f.InFlight.Min:N0} to {f.InFlight.Max:N0}; moments to submit missed while the machine was busy: {f.SubmitsMissed:N0}); K = {p.SubmitFactor:0} while submitting, {p.WatchFactor:0} while watched
               simulated {f.Simulated.TotalSeconds:N0} s in {f.Real.TotalSeconds:0} s real: remixes submitted from 0 s, watched from {p.WatchFrom.TotalSeconds:N0} s, window {p.Filled.TotalSeconds:N0} s to {(p.Filled + p.Window).TotalSeconds:N0} s
               poll interval: N / B = {p.ExpectedInterval.TotalSeconds:0.0} s; the gateway's (gateway.polls.interval) {f.Interval.Mean:0.0} s (from {f.Interval.Min:0.0} to {f.Interval.Max:0.0}), remixes followed {f.Followed.Mean:N0}
               calls that reached Sunra in the window: {w.Statuses:N0} status, {w.Results:N0} result, {w.Submits:N0} submit, {w.Others:N0} other: {f.CallsPerRemix:0.0} per remix completed in it ({f.Completed:N0}), {w.Statuses / (double)f.Completed:0.0} of them status
               Sunra's 403s: {f.Throttled:N0} in the whole run; polls the budget held back in the window: {f.PollsHeldBack / p.Window.TotalSeconds:N0} a second
               notice delay: p50 {f.Percentile(50):0.0} s, p99 {f.Percentile(99):0.0} s, max {f.Percentile(100):0.0} s ({f.Delays.Length:N0} remixes)
+              {Callbacks(f)}
               watchers read {f.ReadsPerWatcherSecond:0.00} times a second each; the latest a round of reads started: {f.LongestLag.TotalSeconds:0.00} s; gateway warnings: {f.Warnings:N0}
               CPU (gateway, emulator and watchers, in this process) per second of the clock in the window: {f.CpuPerSecond.TotalMilliseconds:N0} ms
 
@@ -92,6 +94,37 @@ internal static class Report
 
         return text.ToString();
     }
+
+    /// <summary>Each push run beside the poll run of the same number in flight: what Sunra's callback changes.</summary>
+    public static string PushTable(IReadOnlyList<ScaleFigures> polled, IReadOnlyList<ScaleFigures> pushed)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(Invariant($"Push against poll: Sunra:CallbackBaseUrl the gateway's loopback address, Sunra:KeepAlivePollSeconds {ScalePlan.KeepAlive.TotalSeconds:0}. The expected"));
+        text.AppendLine(Invariant($"interval is N / B, or the shortest interval when that is longer ({ScalePlan.KeepAlive.TotalSeconds:0} s, the keep-alive, with push); calls are those in the window."));
+        text.AppendLine("  in flight   mode    expected   gateway's   status   result   submit   calls/remix   status/remix   403s   callbacks 204/404/429/other   seen within 2 s   delay p50   delay p99   warnings");
+        foreach (var push in pushed)
+        {
+            foreach (var f in polled.Where(poll => poll.Plan.InFlight == push.Plan.InFlight).Append(push))
+            {
+                var c = f.Callbacks;
+                text.AppendLine(Invariant(
+                    $"  {f.Plan.InFlight,9:N0}   {f.Plan.Mode,4} {f.Plan.ExpectedInterval.TotalSeconds,8:0.0} s {f.Interval.Mean,9:0.0} s {f.WindowCalls.Statuses,8:N0} {f.WindowCalls.Results,8:N0} {f.WindowCalls.Submits,8:N0} {f.CallsPerRemix,13:0.0} {f.WindowCalls.Statuses / (double)f.Completed,14:0.0} {f.Throttled,6:N0} {$"{c.Heard:N0}/{c.Unknown:N0}/{c.Limited:N0}/{c.Others:N0}",29} {f.SeenWithin(2),15:0 %} {f.Percentile(50),9:0.0} s {f.Percentile(99),9:0.0} s {f.Warnings,10:N0}"));
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static string Mode(ScalePlan plan) => plan.Push
+        ? Invariant($"push (Sunra calls back; keep-alive {ScalePlan.KeepAlive.TotalSeconds:0} s)")
+        : "poll";
+
+    private static string Callbacks(ScaleFigures f) => f.Plan.Push
+        ? Invariant($"callbacks the gateway answered in the whole run: {f.Callbacks.Heard:N0} 204, {f.Callbacks.Unknown:N0} 404, {f.Callbacks.Limited:N0} 429, {f.Callbacks.Others:N0} other; after its status call the gateway knew {Left(f.CallbacksLeft)}; remixes seen COMPLETED within 2 s: {f.SeenWithin(2):0 %}")
+        : Invariant($"no callbacks (Sunra:CallbackBaseUrl unset); remixes seen COMPLETED within 2 s: {f.SeenWithin(2):0 %}");
+
+    private static string Left(IReadOnlyDictionary<string, long> left) =>
+        left.Count == 0 ? "nothing (no callback logged)" : string.Join(", ", left.OrderByDescending(status => status.Value).Select(status => Invariant($"{status.Key} {status.Value:N0}")));
 
     private static string Bytes(double? bytes) => bytes switch
     {

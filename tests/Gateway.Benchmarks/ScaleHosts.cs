@@ -1,4 +1,6 @@
+using System.Net;
 using Gateway.Callers;
+using Gateway.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -127,11 +129,15 @@ internal readonly record struct SunraCalls(long Submits, long Statuses, long Res
 }
 
 /// <summary>
-/// The gateway for the scale run, in the test host: Production, records in memory (one replica), its
-/// default <c>Sunra:Limits</c> and poll interval, the run's clock as its one <see cref="TimeProvider"/>,
-/// one caller whose own limits are out of the way, and its log kept to warnings, which are counted.
+/// The gateway for the scale run, in this process but served by Kestrel on a loopback port, so that
+/// what calls it over HTTP (the submitter, and Sunra's callbacks) reaches it as it would a deployed
+/// gateway: Production, records in memory (one replica), its default <c>Sunra:Limits</c> and poll
+/// interval, the run's clock as its one <see cref="TimeProvider"/>, one caller whose own limits are out
+/// of the way, and its log kept to warnings, which are counted. With push on, its <c>Sunra:CallbackBaseUrl</c> is its own loopback
+/// address (and <c>Sunra:KeepAlivePollSeconds</c> its default), so every submit asks the emulator to
+/// call back; the callbacks it answers are counted (<see cref="ScaleCallbacks"/>).
 /// </summary>
-internal sealed class ScaleGateway(Uri sunra, TimeProvider clock, ScaleLog log) : WebApplicationFactory<SunraOptions>
+internal sealed class ScaleGateway : WebApplicationFactory<SunraOptions>
 {
     // WebApplicationFactory needs a type of the gateway's assembly; Program is also the name of this
     // program's own entry point, so another public type of the gateway's stands in for it.
@@ -139,31 +145,126 @@ internal sealed class ScaleGateway(Uri sunra, TimeProvider clock, ScaleLog log) 
 
     public const string CallerKey = "scale-caller-key";
 
+    private readonly Uri _sunra;
+    private readonly TimeProvider _clock;
+    private readonly ScaleLog _log;
+    private readonly ScaleCallbacks _callbacks;
+    private readonly bool _push;
+
+    public ScaleGateway(Uri sunra, TimeProvider clock, ScaleLog log, ScaleCallbacks callbacks, bool push)
+    {
+        _sunra = sunra;
+        _clock = clock;
+        _log = log;
+        _callbacks = callbacks;
+        _push = push;
+
+        // Settings that name the gateway's own address are read before Kestrel binds: the port is chosen first, not by Kestrel.
+        var port = FreePort.Next();
+        Address = new Uri($"http://127.0.0.1:{port}");
+        UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
+    }
+
+    /// <summary>Where the gateway listens: its submits go there, and so do the emulator's callbacks when push is on.</summary>
+    public Uri Address { get; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         // The test host finds the gateway's folder from the working directory; the benchmark runs from the repository's root.
         builder.UseContentRoot(Path.Combine(RepositoryRoot.Find(), "src", "Gateway"));
         builder.UseEnvironment("Production");
-        builder.UseSetting("Sunra:BaseUrl", sunra.ToString());
+        builder.UseSetting("Sunra:BaseUrl", _sunra.ToString());
+        if (_push)
+        {
+            builder.UseSetting("Sunra:CallbackBaseUrl", Address.ToString());
+
+            // The line each callback writes says what Sunra's status was once the callback had asked for it.
+            builder.UseSetting($"Serilog:MinimumLevel:Override:{ScaleLog.CallbackSource}", "Information");
+        }
+
         builder.UseSetting($"Gateway:Clients:{Caller}:KeySha256", CallerDirectory.HashOf(CallerKey));
         builder.UseSetting("Gateway:Defaults:SubmitsPerMinute", "1000000");
         builder.UseSetting("Gateway:Defaults:ReadsPerMinute", "1000000");
         builder.UseSetting("Gateway:Defaults:DailySubmitQuota", "1000000");
         builder.UseSetting("Gateway:LogToStandardOutput", "false");
         builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
-        builder.ConfigureServices(services => services.AddSingleton<ILogEventSink>(log));
+        builder.ConfigureServices(services =>
+        {
+            services.AddSingleton<ILogEventSink>(_log);
+            services.AddSingleton<IStartupFilter>(new CallbackCounting(_callbacks));
+        });
         builder.ConfigureTestServices(services =>
         {
             services.Replace(ServiceDescriptor.Singleton(new SunraKey(ScaleSunra.Key)));
-            services.Replace(ServiceDescriptor.Singleton(clock));
+            services.Replace(ServiceDescriptor.Singleton(_clock));
         });
+    }
+
+    /// <summary>Counts each answer to a POST under the callbacks' route, ahead of everything the gateway does with it.</summary>
+    private sealed class CallbackCounting(ScaleCallbacks callbacks) : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use(async (http, inner) =>
+            {
+                await inner(http);
+                if (HttpMethods.IsPost(http.Request.Method) && http.Request.Path.StartsWithSegments(RemixCallbacks.Route, StringComparison.Ordinal))
+                {
+                    callbacks.Count(http.Response.StatusCode);
+                }
+            });
+            next(app);
+        };
     }
 }
 
-/// <summary>The gateway's warnings and errors during the scale run: counted, the first few kept to print.</summary>
+/// <summary>The emulator's callbacks as the gateway answered them: 204 (a remix's), 404 (callback-unknown), 429 (over the route's rate), anything else.</summary>
+internal sealed class ScaleCallbacks
+{
+    private long _heard;
+    private long _unknown;
+    private long _limited;
+    private long _others;
+
+    public CallbackAnswers Now => new(Interlocked.Read(ref _heard), Interlocked.Read(ref _unknown), Interlocked.Read(ref _limited), Interlocked.Read(ref _others));
+
+    public void Count(int status)
+    {
+        ref var kind = ref _others;
+        if (status == StatusCodes.Status204NoContent)
+        {
+            kind = ref _heard;
+        }
+        else if (status == StatusCodes.Status404NotFound)
+        {
+            kind = ref _unknown;
+        }
+        else if (status == StatusCodes.Status429TooManyRequests)
+        {
+            kind = ref _limited;
+        }
+
+        Interlocked.Increment(ref kind);
+    }
+}
+
+/// <summary>Callback POSTs the gateway answered, by answer; <see cref="All"/> counts each attempt, retries included.</summary>
+internal readonly record struct CallbackAnswers(long Heard, long Unknown, long Limited, long Others)
+{
+    public long All => Heard + Unknown + Limited + Others;
+}
+
+/// <summary>
+/// The gateway's warnings and errors during the scale run: counted, the first few kept to print; and,
+/// with push on, the status each callback left the gateway knowing (<see cref="RemixCallbacks"/> logs
+/// it at Information), by status: COMPLETED when the callback's own status call brought the news.
+/// </summary>
 internal sealed class ScaleLog : ILogEventSink
 {
+    public static readonly string CallbackSource = typeof(RemixCallbacks).FullName!;
+
     private readonly List<string> _first = [];
+    private readonly Dictionary<string, long> _callbacksLeft = new(StringComparer.Ordinal);
     private long _count;
 
     public long Count => Interlocked.Read(ref _count);
@@ -179,10 +280,31 @@ internal sealed class ScaleLog : ILogEventSink
         }
     }
 
+    /// <summary>How many callbacks left the gateway knowing each status of their remix.</summary>
+    public IReadOnlyDictionary<string, long> CallbacksLeft
+    {
+        get
+        {
+            lock (_callbacksLeft)
+            {
+                return new Dictionary<string, long>(_callbacksLeft, StringComparer.Ordinal);
+            }
+        }
+    }
+
     public void Emit(LogEvent logEvent)
     {
         if (logEvent.Level < LogEventLevel.Warning)
         {
+            if (logEvent.Properties.TryGetValue("SourceContext", out var source) && source is ScalarValue { Value: string name } && name == CallbackSource
+                && logEvent.Properties.TryGetValue("RemixStatus", out var status) && status is ScalarValue { Value: string remixStatus })
+            {
+                lock (_callbacksLeft)
+                {
+                    _callbacksLeft[remixStatus] = _callbacksLeft.GetValueOrDefault(remixStatus) + 1;
+                }
+            }
+
             return;
         }
 

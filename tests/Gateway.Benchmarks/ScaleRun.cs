@@ -26,7 +26,8 @@ namespace Gateway.Benchmarks;
 /// <param name="InFlight">N: the remixes in flight at once.</param>
 /// <param name="SubmitFactor">How much faster than real time the clock runs while the remixes are submitted and nobody watches yet.</param>
 /// <param name="WatchFactor">How much faster than real time the clock runs while they are watched.</param>
-internal sealed record ScalePlan(int InFlight, double SubmitFactor, double WatchFactor)
+/// <param name="Push">Sunra calls back at the end of each remix (<c>Sunra:CallbackBaseUrl</c>): polls drop to the keep-alive.</param>
+internal sealed record ScalePlan(int InFlight, double SubmitFactor, double WatchFactor, bool Push = false)
 {
     /// <summary>
     /// The submitter keeps 4 % under Sunra's 100 a minute, one every 0.625 s: at the limit itself the
@@ -44,8 +45,18 @@ internal sealed record ScalePlan(int InFlight, double SubmitFactor, double Watch
     /// <summary>B: the polls a second the gateway's default budget allows (PollShare × min(100, 1,800 / 60) = 24).</summary>
     public static double PollsPerSecond => Defaults.Limits.PollShare * Math.Min(Defaults.Limits.OtherCallsPerSecond, Defaults.Limits.OtherCallsPerMinute / 60.0);
 
-    /// <summary>The interval the gateway should settle on: N / B, never under <c>Sunra:StatusPollIntervalSeconds</c>.</summary>
-    public TimeSpan ExpectedInterval => TimeSpan.FromSeconds(Math.Max(Defaults.StatusPollIntervalSeconds, InFlight / PollsPerSecond));
+    /// <summary>With push on, the shortest time between two polls of one remix: <c>Sunra:KeepAlivePollSeconds</c>, at its default.</summary>
+    public static TimeSpan KeepAlive => TimeSpan.FromSeconds(Math.Max(Defaults.KeepAlivePollSeconds, Defaults.StatusPollIntervalSeconds));
+
+    /// <summary>
+    /// The interval the gateway should settle on: N / B, never under <c>Sunra:StatusPollIntervalSeconds</c>,
+    /// nor under the keep-alive with push on. The keep-alive is a floor: where N / B is longer, the polls
+    /// still spend the budget.
+    /// </summary>
+    public TimeSpan ExpectedInterval => TimeSpan.FromSeconds(Math.Max(Push ? KeepAlive.TotalSeconds : Defaults.StatusPollIntervalSeconds, InFlight / PollsPerSecond));
+
+    /// <summary>"push" or "poll", as the report names the mode.</summary>
+    public string Mode => Push ? "push" : "poll";
 
     /// <summary>How long each remix takes at Sunra, from submit to COMPLETED.</summary>
     public TimeSpan RunTime => SubmitGap * InFlight;
@@ -84,6 +95,8 @@ internal sealed record ScaleFigures(
     double ReadsPerWatcherSecond,
     TimeSpan LongestLag,
     long Warnings,
+    CallbackAnswers Callbacks,
+    IReadOnlyDictionary<string, long> CallbacksLeft,
     IReadOnlyList<string> Errors)
 {
     public double CallsPerRemix => (double)(WindowCalls.Submits + WindowCalls.Statuses + WindowCalls.Results + WindowCalls.Others) / Completed;
@@ -98,6 +111,9 @@ internal sealed record ScaleFigures(
         var ordered = Delays.Order().ToArray();
         return ordered[Math.Clamp((int)Math.Ceiling(p / 100 * ordered.Length) - 1, 0, ordered.Length - 1)];
     }
+
+    /// <summary>The share of the remixes measured whose watcher saw COMPLETED within <paramref name="seconds"/> of Sunra's completion.</summary>
+    public double SeenWithin(double seconds) => Delays.Length == 0 ? double.NaN : Delays.Count(delay => delay <= seconds) / (double)Delays.Length;
 }
 
 /// <summary>
@@ -106,11 +122,13 @@ internal sealed record ScaleFigures(
 /// and each must stay in flight that long. So it runs on a compressed clock (<see cref="CompressedClock"/>)
 /// that the gateway and the emulator share, with the gateway's records in memory (Redis keeps its
 /// windows on its own clock, which no one can compress).
-/// Submits go through the gateway's HTTP door; each remix's watcher reads its status through the
+/// Submits go through the gateway's HTTP door, over the loopback (Kestrel); each remix's watcher reads its status through the
 /// gateway's core in this process (<see cref="RemixStatuses"/>, what every door calls), since 10,000
 /// watchers reading once a second of a clock running several times faster than real time is more HTTP
 /// than two cores serve, and the figures are about Sunra's calls and the notice delay, not the door's speed.
 /// A watcher that sees COMPLETED reads the result once, as a client fetching its video, and stops.
+/// With push on (<see cref="ScalePlan.Push"/>), the emulator POSTs Sunra's callback to the gateway's
+/// loopback address when each remix ends, on a timer of the same clock.
 /// </summary>
 internal static class ScaleRun
 {
@@ -123,8 +141,12 @@ internal static class ScaleRun
         var clock = new CompressedClock(DateTimeOffset.UtcNow, factor: 1);
         await using var sunra = await ScaleSunra.StartAsync(plan.RunTime, clock);
         var log = new ScaleLog();
-        await using var gateway = new ScaleGateway(sunra.BaseUrl, clock, log);
-        using var client = gateway.CreateClient();
+        var callbacks = new ScaleCallbacks();
+        await using var gateway = new ScaleGateway(sunra.BaseUrl, clock, log, callbacks, plan.Push);
+        gateway.StartServer();
+
+        // Real HTTP on the loopback, as a deployed gateway's callers (and Sunra's callbacks) reach it.
+        using var client = new HttpClient { BaseAddress = gateway.Address };
         client.DefaultRequestHeaders.Add(CallerKeyAuthentication.Header, ScaleGateway.CallerKey);
         var cadence = gateway.Services.GetRequiredService<PollCadence>();
         using var heldBack = new PollsHeldBack();
@@ -139,7 +161,7 @@ internal static class ScaleRun
         clock.ChangeFactor(plan.WatchFactor);
         watch.Start(plan.WatchFrom);
         var watching = watch.RunAsync(stop.Token);
-        progress.WriteLine($"  N={plan.InFlight:N0}: watching from {plan.WatchFrom.TotalSeconds:0} s of the clock, {real.Elapsed.TotalSeconds:0} s in");
+        progress.WriteLine($"  N={plan.InFlight:N0}, {plan.Mode}: watching from {plan.WatchFrom.TotalSeconds:0} s of the clock, {real.Elapsed.TotalSeconds:0} s in");
 
         await DelayUntilAsync(clock, plan.Filled);
         var callsBefore = sunra.Calls.Now;
@@ -170,7 +192,7 @@ internal static class ScaleRun
         // their watchers have yet to see them complete, so no more are bought once the window is over.
         await stopSubmitting.CancelAsync();
         var missed = await submitting;
-        progress.WriteLine($"  N={plan.InFlight:N0}: window over at {windowEnd.TotalSeconds:0} s of the clock, {real.Elapsed.TotalSeconds:0} s in; waiting for its last completions to be seen");
+        progress.WriteLine($"  N={plan.InFlight:N0}, {plan.Mode}: window over at {windowEnd.TotalSeconds:0} s of the clock, {real.Elapsed.TotalSeconds:0} s in; waiting for its last completions to be seen");
 
         // Every remix that completed in the window must be seen before its delay is known.
         var start = clock.Start;
@@ -215,6 +237,8 @@ internal static class ScaleRun
             watch.ReadsPerWatcherSecond,
             watch.LongestLag,
             log.Count,
+            callbacks.Now,
+            log.CallbacksLeft,
             [.. errors, .. log.First.Select(line => "gateway log: " + line).Take(errors.Count == 0 ? 0 : 3)]);
     }
 
