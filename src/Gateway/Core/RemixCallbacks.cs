@@ -89,14 +89,7 @@ internal sealed partial class RemixCallbacks(
     {
         var asked = clock.GetUtcNow();
 
-        // Sunra has just said the remix ended: its status cannot wait for a poll's turn, and is asked
-        // within the whole budget of other calls, not only the polls' share.
-        Outcome<RemixStatus> status;
-        using (SunraCallKinds.Urgent())
-        {
-            status = await polls.PollNowAsync(requestId);
-        }
-
+        var status = await polls.PollNowAsync(requestId);
         LogHeard(requestId, status.Failed ? "unknown" : status.Value.Status.WireName());
         if (status.Failed)
         {

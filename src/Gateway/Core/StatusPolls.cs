@@ -47,34 +47,27 @@ internal sealed class StatusPolls(
 
     /// <summary>
     /// Asks Sunra for the remix's status now, whatever its turn (Sunra called back: the remix has just
-    /// ended), within the account's budget; a final status already known is not asked again. A poll
-    /// already in flight on this replica may have left before the remix ended: when it brings no final
-    /// status, Sunra is asked once more.
+    /// ended); a final status already known is not asked again. The call is its own, not a reader's
+    /// poll that this replica may have in flight (it may have left before the remix ended, or be held
+    /// back by the polls' share of the budget), and it is urgent: it counts against the whole budget of
+    /// other calls, waiting a moment for it (<see cref="SunraCallKinds.Urgent"/>).
     /// </summary>
     public async Task<Outcome<RemixStatus>> PollNowAsync(string requestId)
     {
-        for (var attempt = 0; ; attempt++)
+        if (finals.FinalStatusOf(requestId) is { } final)
         {
-            if (finals.FinalStatusOf(requestId) is { } final)
-            {
-                return final;
-            }
+            return final;
+        }
 
-            var (kept, _) = await KeptAsync(requestId);
-            if (kept is { IsFinal: true })
-            {
-                return kept;
-            }
+        var (kept, _) = await KeptAsync(requestId);
+        if (kept is { IsFinal: true })
+        {
+            return kept;
+        }
 
-            await store.TryForgetAsync(LeaseKey(requestId));
-            Lazy<Task<Outcome<RemixStatus>>>? mine = null;
-            mine = new Lazy<Task<Outcome<RemixStatus>>>(() => PollAsync(requestId, kept, mine!));
-            var flight = _flights.GetOrAdd(requestId, mine);
-            var status = await flight.Value;
-            if (ReferenceEquals(flight, mine) || attempt > 0 || status is { Failed: false, Value.IsFinal: true })
-            {
-                return status;
-            }
+        using (SunraCallKinds.Urgent())
+        {
+            return await AskSunraAsync(requestId, kept);
         }
     }
 
@@ -126,40 +119,47 @@ internal sealed class StatusPolls(
                 return kept;
             }
 
-            await using var scope = scopes.CreateAsyncScope();
-            var report = await scope.ServiceProvider.GetRequiredService<SunraQueueClient>().GetStatusAsync(requestId, logs: false, CancellationToken.None);
-            if (report.Failed && report.Problem.Type == ProblemCatalog.UpstreamThrottled && kept is not null)
-            {
-                // Held back for the account's budget, or throttled: the remix keeps its turn until the budget
-                // has room again (at least a second), so that its readers do not ask the budget on every read
-                // meanwhile, and no longer, so that a burst of remixes that fell stale together does not lose
-                // a whole interval each.
-                var wait = report.Problem.RetryAfter is { } retryAfter && retryAfter < cadence.FreshFor ? retryAfter : cadence.FreshFor;
-                await store.TryReplaceAsync(LeaseKey(requestId), "", wait);
-                return kept;
-            }
-
-            if (report.Failed)
-            {
-                // Sunra failed: the poll brought no news and does not hold the remix's turn, so the next
-                // reader asks again (the resilience pipeline and its circuit breaker pace those calls).
-                await store.TryForgetAsync(LeaseKey(requestId));
-                return report.FailedAs<RemixStatus>();
-            }
-
-            var status = RemixStatuses.StatusOf(requestId, report.Value) with { SeenAt = clock.GetUtcNow() };
-            await KeepAsync(status, polled: true);
-            if (status.ChangeKey != kept?.ChangeKey)
-            {
-                await changes.AnnounceAsync(status);
-            }
-
-            return status;
+            return await AskSunraAsync(requestId, kept);
         }
         finally
         {
             _flights.TryRemove(KeyValuePair.Create(requestId, flight));
         }
+    }
+
+    // One status call to Sunra, and what it teaches: the new status is kept (and announced when it
+    // changed), a refusal for the budget keeps what was known.
+    private async Task<Outcome<RemixStatus>> AskSunraAsync(string requestId, RemixStatus? kept)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var report = await scope.ServiceProvider.GetRequiredService<SunraQueueClient>().GetStatusAsync(requestId, logs: false, CancellationToken.None);
+        if (report.Failed && report.Problem.Type == ProblemCatalog.UpstreamThrottled && kept is not null)
+        {
+            // Held back for the account's budget, or throttled: the remix keeps its turn until the budget
+            // has room again (at least a second), so that its readers do not ask the budget on every read
+            // meanwhile, and no longer, so that a burst of remixes that fell stale together does not lose
+            // a whole interval each.
+            var wait = report.Problem.RetryAfter is { } retryAfter && retryAfter < cadence.FreshFor ? retryAfter : cadence.FreshFor;
+            await store.TryReplaceAsync(LeaseKey(requestId), "", wait);
+            return kept;
+        }
+
+        if (report.Failed)
+        {
+            // Sunra failed: the poll brought no news and does not hold the remix's turn, so the next
+            // reader asks again (the resilience pipeline and its circuit breaker pace those calls).
+            await store.TryForgetAsync(LeaseKey(requestId));
+            return report.FailedAs<RemixStatus>();
+        }
+
+        var status = RemixStatuses.StatusOf(requestId, report.Value) with { SeenAt = clock.GetUtcNow() };
+        await KeepAsync(status, polled: true);
+        if (status.ChangeKey != kept?.ChangeKey)
+        {
+            await changes.AnnounceAsync(status);
+        }
+
+        return status;
     }
 
     private static string Key(string requestId) => "remix-status:" + requestId;
