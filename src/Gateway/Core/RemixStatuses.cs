@@ -19,9 +19,26 @@ namespace Gateway.Core;
 internal sealed class RemixStatuses(
     RemixOwnership ownership, SunraQueueClient sunra, StatusPolls polls, PollCadence cadence, FinalFacts finals, IStateStore store)
 {
-    /// <summary>The caller's remix's status.</summary>
-    public async Task<Outcome<RemixStatus>> GetAsync(string requestId, string caller, bool logs, CancellationToken cancellationToken) =>
-        await ownership.RefusalAsync(requestId, caller) is { } refusal ? refusal : await ReadWithoutOwnershipCheckAsync(requestId, logs, cancellationToken);
+    /// <summary>
+    /// The caller's remix's status. When this replica knows neither the remix's owner nor its final
+    /// status, both the owner and the kept status are asked of the store at once (one round trip); the
+    /// status is used, and Sunra polled, only once the owner is the caller.
+    /// </summary>
+    public async Task<Outcome<RemixStatus>> GetAsync(string requestId, string caller, bool logs, CancellationToken cancellationToken)
+    {
+        var peeked = logs || ownership.IsKnown(requestId) || finals.FinalStatusOf(requestId) is not null ? null : polls.PeekAsync(requestId);
+        if (await ownership.RefusalAsync(requestId, caller) is { } refusal)
+        {
+            if (peeked is not null)
+            {
+                await peeked;
+            }
+
+            return refusal;
+        }
+
+        return logs ? await ReadWithoutOwnershipCheckAsync(requestId, logs: true, cancellationToken) : await polls.ReadAsync(requestId, peeked, cancellationToken);
+    }
 
     /// <summary>
     /// The caller's remix's result: its video, or why there is none (not finished, failed, canceled),

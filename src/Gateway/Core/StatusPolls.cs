@@ -24,7 +24,18 @@ internal sealed class StatusPolls(
     private readonly ConcurrentDictionary<string, Lazy<Task<Outcome<RemixStatus>>>> _flights = new(StringComparer.Ordinal);
 
     /// <summary>The remix's latest known status, polled first when it is stale and the remix's turn has come.</summary>
-    public async Task<Outcome<RemixStatus>> ReadAsync(string requestId, CancellationToken cancellationToken)
+    public Task<Outcome<RemixStatus>> ReadAsync(string requestId, CancellationToken cancellationToken) =>
+        ReadAsync(requestId, peeked: null, cancellationToken);
+
+    /// <summary>
+    /// The kept status, read from the store ahead of <see cref="ReadAsync(string, Task{ValueTuple{RemixStatus, bool}}, CancellationToken)"/>:
+    /// a reader that must first check whose remix it is asks for both at once, so that its two commands
+    /// share one round trip to the store. Nothing is polled.
+    /// </summary>
+    public Task<(RemixStatus? Status, bool Polled)> PeekAsync(string requestId) => KeptAsync(requestId);
+
+    /// <summary>The remix's latest known status, from the kept status already <paramref name="peeked"/> at when there is one.</summary>
+    public async Task<Outcome<RemixStatus>> ReadAsync(string requestId, Task<(RemixStatus? Status, bool Polled)>? peeked, CancellationToken cancellationToken)
     {
         if (finals.FinalStatusOf(requestId) is { } final)
         {
@@ -32,7 +43,7 @@ internal sealed class StatusPolls(
             return final;
         }
 
-        var (kept, polled) = await KeptAsync(requestId);
+        var (kept, polled) = await (peeked ?? KeptAsync(requestId));
         if (kept is not null && (kept.IsFinal || (polled && clock.GetUtcNow() - kept.SeenAt < cadence.FreshFor)))
         {
             metrics.StatusRead(kept: true);

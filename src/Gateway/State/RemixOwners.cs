@@ -22,6 +22,9 @@ public sealed class RemixOwners(IStateStore store) : IDisposable
         Remember(requestId, caller);
     }
 
+    /// <summary>True when this replica knows the remix's owner without asking the store.</summary>
+    public bool IsKnown(string requestId) => _known.TryGetValue(requestId, out _);
+
     /// <summary>The caller that submitted the remix, or null when the gateway does not know it.</summary>
     public async Task<string?> OwnerOfAsync(string requestId)
     {

@@ -33,6 +33,9 @@ internal static class SunraCallKinds
         return new UrgentScope(outer);
     }
 
+    /// <summary>True within <see cref="Urgent"/>: a status call now is a read, not a poll.</summary>
+    public static bool StatusIsUrgent => UrgentFlow.Value;
+
     /// <summary>The kind of a call, told from the request as Sunra's queue protocol shapes it.</summary>
     public static SunraCallKind Of(HttpRequestMessage request)
     {

@@ -23,9 +23,12 @@ internal sealed class SunraQueueClient(ISunraQueueApi api, AccountBudget budget,
     public Task<Outcome<SunraAccepted>> SubmitAsync(string videoId, string prompt, Uri? callback, CancellationToken cancellationToken) =>
         CallAsync(SunraQueueCall.Submit, null, ct => api.SubmitAsync(EndpointId, new SunraVideoToVideoInput(videoId, prompt), callback?.AbsoluteUri, ct), answers.Accepted, cancellationToken);
 
-    /// <remarks>A poll (without logs) that the budget is known to hold back is refused as the budget would refuse it, without building the call.</remarks>
+    /// <remarks>
+    /// A poll (without logs, and not urgent) that the budget is known to hold back is refused as the
+    /// budget would refuse it, without building the call.
+    /// </remarks>
     public Task<Outcome<SunraStatusReport>> GetStatusAsync(string requestId, bool logs, CancellationToken cancellationToken) =>
-        !logs && budget.PollHeldBack() is { } heldBack
+        !logs && !SunraCallKinds.StatusIsUrgent && budget.PollHeldBack() is { } heldBack
             ? Task.FromResult(Refused<SunraStatusReport>(SunraQueueCall.Status, heldBack))
             : CallAsync(SunraQueueCall.Status, requestId, ct => api.GetStatusAsync(requestId, logs ? 1 : 0, ct), answers.Status, cancellationToken);
 
