@@ -5,21 +5,15 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Gateway.Callers;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
-using Sunra.Emulator;
 
 namespace Gateway.Benchmarks;
 
 /// <summary>
 /// The streams run: one published gateway, its records in a real redis-server and Sunra's callback on,
 /// holds <see cref="Streams"/> open event streams over <see cref="Remixes"/> remixes, opened from this
-/// process over loopback. Sunra is the emulator, in this process, on a clock the run moves by hand, so
+/// process over loopback. Sunra is the emulator, in this process (<see cref="ScaleSunra"/>, its limits off), on a clock the run moves by hand, so
 /// that remixes end exactly when the run says: while it stands still they stay queued. The run prints
 /// the gateway's resident memory per stream, its CPU and the store's commands per second while the
 /// streams rest (heartbeats and keep-alive polls only), and the time from Sunra's end of the remixes
@@ -34,8 +28,6 @@ internal static class StreamsRun
 
     private const string CallerKey = "streams-caller-key";
 
-    private const string SunraKey = "streams-sunra-key";
-
     private static readonly TimeSpan Rest = TimeSpan.FromSeconds(30);
 
     private static readonly TimeSpan QueueTime = TimeSpan.FromSeconds(1);
@@ -48,8 +40,8 @@ internal static class StreamsRun
         var work = Directory.CreateTempSubdirectory("gateway-streams-").FullName;
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var redis = await BenchRedis.StartAsync(work);
-        await using var sunra = await StartSunraAsync(clock);
-        var (gateway, baseUrl) = await StartGatewayAsync(publish, sunra.Url, redis.ConnectionString, work);
+        await using var sunra = await ScaleSunra.StartAsync(QueueTime + RunTime, clock, enforceLimits: false);
+        var (gateway, baseUrl) = await StartGatewayAsync(publish, sunra.BaseUrl.ToString(), redis.ConnectionString, work);
         await using var _ = gateway;
         using var redisAdmin = await ConnectionMultiplexer.ConnectAsync($"{redis.ConnectionString},allowAdmin=true");
         using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
@@ -99,14 +91,14 @@ internal static class StreamsRun
         var heldOpen = gateway.Memory();
 
         // At rest: heartbeats and keep-alive polls only.
-        var sunraBefore = sunra.Calls;
+        var sunraBefore = sunra.Calls.Now.All;
         var commandsBefore = await CommandsAsync(redisAdmin);
         var cpuBefore = gateway.CpuTime();
         var resting = Stopwatch.StartNew();
         await Task.Delay(Rest);
         var cpu = (gateway.CpuTime() - cpuBefore) / resting.Elapsed;
         var commands = (await CommandsAsync(redisAdmin)).Minus(commandsBefore);
-        var sunraAtRest = sunra.Calls - sunraBefore;
+        var sunraAtRest = sunra.Calls.Now.All - sunraBefore;
         var restSeconds = resting.Elapsed.TotalSeconds;
         var scrape = await client.GetStringAsync("/metrics");
 
@@ -171,7 +163,7 @@ internal static class StreamsRun
             ["ASPNETCORE_URLS"] = baseUrl,
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["DOTNET_ENVIRONMENT"] = "Production",
-            ["SUNRA_KEY"] = SunraKey,
+            ["SUNRA_KEY"] = ScaleSunra.Key,
             ["Sunra__BaseUrl"] = sunra,
             ["Sunra__CallbackBaseUrl"] = baseUrl,
             ["ConnectionStrings__Redis"] = redis,
@@ -184,50 +176,6 @@ internal static class StreamsRun
         var process = BenchProcess.Start("dotnet", [Path.Combine(publish, "Gateway.dll")], Path.Combine(work, $"gateway-{port}.log"), environment, publish);
         await process.WaitUntilAnswersAsync(new Uri(baseUrl + "/health/ready"), TimeSpan.FromSeconds(30));
         return (process, baseUrl);
-    }
-
-    private static async Task<StreamsSunra> StartSunraAsync(TimeProvider clock)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(clock);
-        builder.Services.AddSunraEmulator(options =>
-        {
-            options.ApiKey = SunraKey;
-            options.QueueTime = QueueTime;
-            options.RunTime = RunTime;
-            options.RecordCalls = false;
-            options.Limits = new EmulatorLimits { Enforce = false };
-        });
-        var app = builder.Build();
-        var sunra = new StreamsSunra(app);
-        app.Use(async (http, next) =>
-        {
-            sunra.Count();
-            await next(http);
-        });
-        app.MapSunraEmulator();
-        await app.StartAsync();
-        return sunra;
-    }
-
-    /// <summary>The emulator as Sunra for the run, with a count of the calls it received.</summary>
-    private sealed class StreamsSunra(WebApplication app) : IAsyncDisposable
-    {
-        private long _calls;
-
-        public string Url => app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/v1";
-
-        public long Calls => Interlocked.Read(ref _calls);
-
-        public void Count() => Interlocked.Increment(ref _calls);
-
-        public async ValueTask DisposeAsync()
-        {
-            await app.StopAsync();
-            await app.DisposeAsync();
-        }
     }
 
     /// <summary>Redis commands served so far: reads of a value (GET, MGET), and all.</summary>

@@ -37,7 +37,7 @@ public sealed class CallbackStreamTests : GatewayTest
     {
         var id = (await Client.SubmitAsync()).GetProperty("request_id").GetString()!;
         var submit = Assert.Single(SunraCalls, call => call.Method == "POST");
-        var token = Uri.UnescapeDataString(submit.PathAndQuery.Split('?', 2)[1].Split('&').Single(part => part.StartsWith("webhook=", StringComparison.Ordinal))["webhook=".Length..])[(Base.Length + "/sunra/callbacks/".Length)..];
+        var token = CallbackUrls.TokenOf(submit);
         var streams = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => EventStream.OpenAsync(Client, id)));
         try
         {

@@ -42,7 +42,7 @@ public sealed partial class SunraCallbackTests : GatewayTest
         await Client.SubmitAsync(prompt: "one");
         await Client.SubmitAsync(prompt: "two");
 
-        var urls = SunraCalls.Where(call => call.Method == "POST").Select(WebhookOf).ToArray();
+        var urls = SunraCalls.Where(call => call.Method == "POST").Select(CallbackUrls.WebhookOf).ToArray();
         Assert.Equal(2, urls.Length);
         Assert.All(urls, url => Assert.Matches(CallbackUrl(), url));
         Assert.NotEqual(urls[0], urls[1]);
@@ -52,7 +52,7 @@ public sealed partial class SunraCallbackTests : GatewayTest
     public async Task A_callback_whose_token_is_unknown_wrong_or_malformed_is_a_404_and_Sunra_is_not_asked()
     {
         var id = await SubmitAsync();
-        var token = TokenOf(SunraCalls.Single(call => call.Method == "POST"));
+        var token = CallbackUrls.TokenOf(SunraCalls.Single(call => call.Method == "POST"));
         var ticket = token[..32];
         var before = SunraCalls.Count;
 
@@ -80,7 +80,7 @@ public sealed partial class SunraCallbackTests : GatewayTest
     public async Task A_forged_callback_at_the_right_url_while_the_remix_runs_asks_Sunra_once_and_shows_nothing_it_says()
     {
         var id = await SubmitAsync();
-        var token = TokenOf(SunraCalls.Single(call => call.Method == "POST"));
+        var token = CallbackUrls.TokenOf(SunraCalls.Single(call => call.Method == "POST"));
         Assert.Equal("IN_QUEUE", await StatusAsync(id));
         _clock.Advance(TimeSpan.FromMinutes(90));
         var before = SunraCalls.Count;
@@ -106,7 +106,7 @@ public sealed partial class SunraCallbackTests : GatewayTest
     public async Task A_callback_after_Sunra_completed_shows_the_remix_completed_at_once_with_its_result_already_fetched()
     {
         var id = await SubmitAsync();
-        var token = TokenOf(SunraCalls.Single(call => call.Method == "POST"));
+        var token = CallbackUrls.TokenOf(SunraCalls.Single(call => call.Method == "POST"));
         Assert.Equal("IN_QUEUE", await StatusAsync(id));
         _clock.Advance(TimeSpan.FromHours(2));
         var before = SunraCalls.Count;
@@ -171,7 +171,7 @@ public sealed partial class SunraCallbackTests : GatewayTest
     public async Task A_callback_body_over_16_KiB_is_refused_unread()
     {
         var id = await SubmitAsync();
-        var token = TokenOf(SunraCalls.Single(call => call.Method == "POST"));
+        var token = CallbackUrls.TokenOf(SunraCalls.Single(call => call.Method == "POST"));
         var before = SunraCalls.Count;
 
         using var answer = await Anonymous.PostAsync($"/sunra/callbacks/{token}", Http.Json(new string(' ', (16 * 1024) + 1)), Cancellation);
@@ -238,11 +238,6 @@ public sealed partial class SunraCallbackTests : GatewayTest
         Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
         return (await answer.ReadJsonAsync()).GetProperty("status").GetString()!;
     }
-
-    private static string WebhookOf(RecordedCall call) =>
-        Uri.UnescapeDataString(call.PathAndQuery.Split('?', 2)[1].Split('&').Single(part => part.StartsWith("webhook=", StringComparison.Ordinal))["webhook=".Length..]);
-
-    private static string TokenOf(RecordedCall call) => WebhookOf(call)[(Base.Length + "/sunra/callbacks/".Length)..];
 
     [GeneratedRegex("^" + @"http://127\.0\.0\.1:9/edge" + "/sunra/callbacks/[0-9a-f]{32}\\.[A-Za-z0-9_-]{43}$")]
     private static partial Regex CallbackUrl();

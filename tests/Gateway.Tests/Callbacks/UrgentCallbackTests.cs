@@ -1,7 +1,6 @@
 using System.Net;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
-using Sunra.Emulator;
 
 namespace Gateway.Tests.Callbacks;
 
@@ -40,7 +39,7 @@ public sealed class UrgentCallbackTests : GatewayTest
     public async Task With_the_polls_share_spent_a_callback_still_has_Sunra_asked_for_the_status_and_the_result()
     {
         var called = await SubmitAsync();
-        var token = TokenOf(Assert.Single(SunraCalls, call => call.Method == "POST"));
+        var token = CallbackUrls.TokenOf(Assert.Single(SunraCalls, call => call.Method == "POST"));
         foreach (var other in new[] { await SubmitAsync(), await SubmitAsync(), await SubmitAsync(), await SubmitAsync(), await SubmitAsync() })
         {
             Assert.Equal("IN_QUEUE", await StatusAsync(other));
@@ -64,9 +63,6 @@ public sealed class UrgentCallbackTests : GatewayTest
         using var result = await Client.GetAsync($"/remix/{called}", Cancellation);
         Assert.Equal(HttpStatusCode.OK, result.StatusCode);
     }
-
-    private static string TokenOf(RecordedCall submit) =>
-        Uri.UnescapeDataString(submit.PathAndQuery.Split('?', 2)[1].Split('&').Single(part => part.StartsWith("webhook=", StringComparison.Ordinal))["webhook=".Length..])[(Base.Length + "/sunra/callbacks/".Length)..];
 
     private async Task<string> SubmitAsync() => (await Client.SubmitAsync()).GetProperty("request_id").GetString()!;
 
