@@ -73,15 +73,18 @@ internal sealed class RemixWatch(string requestId, StatusWatches watches)
     public void Leave()
     {
         watches.Left();
+
+        // Ended under the same lock that counted the follower out: a follower joining meanwhile either
+        // came first (and keeps the watch going) or finds it ended (and starts another).
         lock (_gate)
         {
-            if (--_followers > 0)
+            if (--_followers > 0 || !EndLocked())
             {
                 return;
             }
         }
 
-        End();
+        Finish();
     }
 
     /// <summary>News of a change: the status when it changed on this replica, or null to read it again at once.</summary>
@@ -101,15 +104,31 @@ internal sealed class RemixWatch(string requestId, StatusWatches watches)
     {
         lock (_gate)
         {
-            if (_ended)
+            if (!EndLocked())
             {
                 return;
             }
-
-            _ended = true;
-            _next.TrySetResult();
         }
 
+        Finish();
+    }
+
+    // False when it had already ended. The followers wake on their own threads (the signal runs its
+    // continuations asynchronously), not under the lock.
+    private bool EndLocked()
+    {
+        if (_ended)
+        {
+            return false;
+        }
+
+        _ended = true;
+        _next.TrySetResult();
+        return true;
+    }
+
+    private void Finish()
+    {
         watches.Ended(this);
         _stop.Cancel();
     }
