@@ -43,10 +43,12 @@ internal sealed partial class RemixRecords(IStateStore store, IOptions<RemixOpti
     /// </summary>
     public async Task KeepAsync(RemixRecord record)
     {
-        await store.AddAsync(Key(record.RequestId), Serialize(record), TimeLeft(record));
+        // Together, so that a submit waits one round trip for them: a list skips an entry whose record is not there (yet).
         var score = record.SubmittedAt.ToUnixTimeMilliseconds();
-        await store.IndexAsync(IndexOf(record.Caller), record.RequestId, score);
-        await store.IndexAsync(Expiring, ExpiringMember(record.RequestId, record.Caller), score);
+        await Task.WhenAll(
+            store.AddAsync(Key(record.RequestId), Serialize(record), TimeLeft(record)),
+            store.IndexAsync(IndexOf(record.Caller), record.RequestId, score),
+            store.IndexAsync(Expiring, ExpiringMember(record.RequestId, record.Caller), score));
     }
 
     /// <summary>The record, or null when there is none (never kept, deleted, or expired).</summary>
