@@ -66,7 +66,9 @@ public sealed class RemixRecordTests : GatewayTest
     public async Task Another_callers_remixes_never_appear_in_a_callers_list()
     {
         using var billing = Gateway.CreateClientWithKey(GatewayFactory.BillingKey);
-        var theirs = new[] { await SubmitAsync(billing), await SubmitAsync(billing) };
+        var older = await SubmitAsync(billing);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        var theirs = new[] { older, await SubmitAsync(billing) };
         var mine = await SubmitAsync(Client);
 
         Assert.Equal([mine], IdsOf(await ListAsync(Client, "")));
