@@ -281,25 +281,3 @@ public sealed class KeptPromptTests() : GatewayTest(settings: new Dictionary<str
         Assert.Equal("the same scene in fog", (await response.ReadJsonAsync()).GetProperty("data")[0].GetProperty("prompt").GetString());
     }
 }
-
-/// <summary>A records setting that cannot work or does not exist stops the real process at start-up, naming it.</summary>
-public sealed class RecordSettingsTests
-{
-    [Theory]
-    [FullTier("the gateway as a process")]
-    [InlineData("Gateway__Records__RetentionDays", "0", "Gateway:Records:RetentionDays must be between 1 and 3650")]
-    [InlineData("Gateway__Records__RetentionDays", "a month", "Gateway:Records:RetentionDays")]
-    [InlineData("Gateway__Records__KeepPrompt", "true", "'KeepPrompt'")]
-    public async Task A_wrong_records_setting_stops_the_start_and_names_the_setting(string variable, string value, string message)
-    {
-        var environment = new Dictionary<string, string?> { ["SUNRA_KEY"] = "sk_canary_settings_000000000000000", [variable] = value };
-        await using var gateway = GatewayProcess.Start([], environment);
-
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
-        await gateway.Process.WaitForExitAsync(timeout.Token);
-
-        Assert.Equal(1, gateway.Process.ExitCode);
-        Assert.Contains(message, gateway.Output, StringComparison.Ordinal);
-    }
-}
