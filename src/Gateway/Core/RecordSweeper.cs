@@ -7,7 +7,7 @@ namespace Gateway.Core;
 /// background, on one replica at a time: each interval, the replica that takes the sweep's lease in the
 /// store sweeps. (A record itself also runs out in the store; the indexes are what need sweeping.)
 /// </summary>
-internal sealed class RecordSweeper(RemixRecords records, IStateStore store, TimeProvider clock) : BackgroundService
+internal sealed partial class RecordSweeper(RemixRecords records, IStateStore store, TimeProvider clock, ILogger<RecordSweeper> logger) : BackgroundService
 {
     internal static readonly TimeSpan Interval = TimeSpan.FromMinutes(5);
 
@@ -25,12 +25,18 @@ internal sealed class RecordSweeper(RemixRecords records, IStateStore store, Tim
             return false;
         }
 
-        int removed;
+        int removed, total = 0;
         do
         {
             removed = await records.ForgetExpiredAsync(Batch);
+            total += removed;
         }
         while (removed == Batch);
+
+        if (total > 0)
+        {
+            LogSwept(total);
+        }
 
         return true;
     }
@@ -55,4 +61,7 @@ internal sealed class RecordSweeper(RemixRecords records, IStateStore store, Tim
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Count} expired remix records from their callers' lists")]
+    private partial void LogSwept(int count);
 }

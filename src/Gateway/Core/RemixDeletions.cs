@@ -32,9 +32,7 @@ internal sealed class RemixDeletions(
         }
 
         // The owner goes last: should the store fail halfway, the caller can still delete again.
-        await records.ForgetAsync(requestId, caller);
-        await statuses.ForgetResultAsync(requestId);
-        await polls.ForgetAsync(requestId);
+        await Task.WhenAll(records.ForgetAsync(requestId, caller), statuses.ForgetResultAsync(requestId), polls.ForgetAsync(requestId));
         await owners.ForgetAsync(requestId);
         await evictions.AnnounceAsync(requestId);
         return null;

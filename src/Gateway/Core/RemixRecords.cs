@@ -103,9 +103,10 @@ internal sealed partial class RemixRecords(IStateStore store, IOptions<RemixOpti
     /// <summary>Removes the record and its index entries.</summary>
     public async Task ForgetAsync(string requestId, string caller)
     {
-        await store.RemoveAsync(Key(requestId));
-        await store.UnindexAsync(IndexOf(caller), requestId);
-        await store.UnindexAsync(Expiring, ExpiringMember(requestId, caller));
+        await Task.WhenAll(
+            store.RemoveAsync(Key(requestId)),
+            store.UnindexAsync(IndexOf(caller), requestId),
+            store.UnindexAsync(Expiring, ExpiringMember(requestId, caller)));
     }
 
     /// <summary>
@@ -116,12 +117,11 @@ internal sealed partial class RemixRecords(IStateStore store, IOptions<RemixOpti
     {
         var cutoff = (clock.GetUtcNow() - Settings.Retention).ToUnixTimeMilliseconds();
         var expired = await store.IndexedUpToAsync(Expiring, cutoff, count);
-        foreach (var entry in expired)
+        await Task.WhenAll(expired.Select(entry =>
         {
             var separator = entry.Member.IndexOf(' ', StringComparison.Ordinal);
-            await ForgetAsync(entry.Member[..separator], entry.Member[(separator + 1)..]);
-        }
-
+            return ForgetAsync(entry.Member[..separator], entry.Member[(separator + 1)..]);
+        }));
         return expired.Count;
     }
 

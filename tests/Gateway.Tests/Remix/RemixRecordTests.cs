@@ -244,6 +244,23 @@ public sealed class RemixRecordTests : GatewayTest
         Assert.Equal(recent, Assert.Single(await Store.IndexPageAsync("records:expiring", null, 10)).Member.Split(' ')[0]);
     }
 
+    [Fact]
+    public async Task While_one_replica_sweeps_expired_records_another_replicas_sweeper_waits_for_the_next_interval()
+    {
+        await SubmitAsync(Client);
+        _clock.Advance(TimeSpan.FromDays(31));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while ((await Store.IndexPageAsync("records-of:orders", null, 10)).Count > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The background sweep did not run.");
+            await Task.Delay(20, Cancellation);
+        }
+
+        // The background sweep holds this interval's lease: a second sweeper (another replica's) waits for the next.
+        var another = ActivatorUtilities.CreateInstance<global::Gateway.Core.RecordSweeper>(Gateway.Services);
+        Assert.False(await another.SweepAsync());
+    }
+
     private IStateStore Store => Gateway.Services.GetRequiredService<IStateStore>();
 
     private static async Task<string> SubmitAsync(HttpClient client, string prompt = "make it rain") =>
