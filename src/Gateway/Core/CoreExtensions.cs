@@ -8,8 +8,10 @@ public static class CoreExtensions
 {
     /// <summary>
     /// The core every door uses: submit (<see cref="RemixSubmissions"/>), status and result
-    /// (<see cref="RemixStatuses"/>), cancel (<see cref="RemixCancellations"/>) and follow
-    /// (<see cref="StatusFollower"/>), with their settings and metrics.
+    /// (<see cref="RemixStatuses"/>), cancel (<see cref="RemixCancellations"/>), follow
+    /// (<see cref="StatusFollower"/>), and the records of remixes: list (<see cref="RemixHistory"/>),
+    /// delete (<see cref="RemixDeletions"/>) and retention (<see cref="RecordSweeper"/>), with their
+    /// settings and metrics.
     /// </summary>
     public static WebApplicationBuilder AddRemixCore(this WebApplicationBuilder builder)
     {
@@ -22,6 +24,13 @@ public static class CoreExtensions
         services.AddSingleton<StatusPolls>();
         services.AddSingleton<StatusChanges>();
         services.AddSingleton<StatusWatches>();
+        services.AddSingleton<RemixRecords>();
+        services.AddSingleton<RemixEvictions>();
+        services.AddHostedService(provider => provider.GetRequiredService<RemixEvictions>());
+        services.AddSingleton<RecordSweeper>();
+        services.AddHostedService(provider => provider.GetRequiredService<RecordSweeper>());
+        services.AddScoped<RemixHistory>();
+        services.AddScoped<RemixDeletions>();
         services.AddScoped<RemixOwnership>();
         services.AddScoped<RemixSubmissions>();
         services.AddScoped<RemixStatuses>();
@@ -53,6 +62,11 @@ internal sealed class RemixOptionsValidator : IValidateOptions<RemixOptions>
         if (options.EventsHeartbeatSeconds is < 0.05 or > 300)
         {
             failures.Add("Gateway:EventsHeartbeatSeconds must be between 0.05 and 300.");
+        }
+
+        if (options.Records.RetentionDays is < 1 or > 3650)
+        {
+            failures.Add("Gateway:Records:RetentionDays must be between 1 and 3650.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -11,4 +11,5 @@ namespace Gateway.Core;
 [JsonSerializable(typeof(RemixStatus))]
 [JsonSerializable(typeof(RemixResult))]
 [JsonSerializable(typeof(KeptStatus))]
+[JsonSerializable(typeof(RemixRecord))]
 internal sealed partial class CoreJsonContext : JsonSerializerContext;

@@ -31,6 +31,13 @@ internal sealed class FinalFacts : IDisposable
 
     public void Remember(string requestId, RemixResult result) => _results.Set(requestId, result, Entry());
 
+    /// <summary>Drops what is kept of a deleted remix.</summary>
+    public void Forget(string requestId)
+    {
+        _statuses.Remove(requestId);
+        _results.Remove(requestId);
+    }
+
     public void Dispose()
     {
         _statuses.Dispose();

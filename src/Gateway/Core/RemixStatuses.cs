@@ -1,6 +1,7 @@
 using Gateway.Problems;
 using Gateway.State;
 using Gateway.Sunra;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Core;
 
@@ -12,12 +13,18 @@ namespace Gateway.Core;
 /// answers at once while fresh; a stale one starts the remix's one poll (<see cref="StatusPolls"/>) at
 /// the pace the budget allows (<see cref="PollCadence"/>);</item>
 /// <item>a final status (COMPLETED, CANCELED) and the result are kept as long as the remix's owner
-/// record: once done, reads no longer reach Sunra.</item>
+/// record (<see cref="RecordsOptions.FactsRetention"/>): once done, reads no longer reach Sunra.</item>
 /// </list>
 /// A status with logs is asked of Sunra each time: logs are not kept.
 /// </summary>
 internal sealed class RemixStatuses(
-    RemixOwnership ownership, SunraQueueClient sunra, StatusPolls polls, PollCadence cadence, FinalFacts finals, IStateStore store)
+    RemixOwnership ownership,
+    SunraQueueClient sunra,
+    StatusPolls polls,
+    PollCadence cadence,
+    FinalFacts finals,
+    IStateStore store,
+    IOptions<RemixOptions> options)
 {
     /// <summary>
     /// The caller's remix's status. When this replica knows neither the remix's owner nor its final
@@ -118,9 +125,12 @@ internal sealed class RemixStatuses(
             Video = new RemixVideo { ContentType = file.Value.ContentType, FileName = file.Value.FileName, FileSize = file.Value.FileSize, Url = file.Value.Url },
         };
         finals.Remember(requestId, result);
-        await store.TryKeepAsync(ResultKey(requestId), result, CoreJsonContext.Default.RemixResult, RemixOwners.Retention);
+        await store.TryKeepAsync(ResultKey(requestId), result, CoreJsonContext.Default.RemixResult, options.Value.Records.FactsRetention);
         return result;
     }
+
+    /// <summary>Removes the kept result of a deleted remix.</summary>
+    public Task ForgetResultAsync(string requestId) => store.RemoveAsync(ResultKey(requestId));
 
     /// <summary>
     /// A status as the gateway tells it: a queue position only while queued, and a COMPLETED that

@@ -16,6 +16,7 @@ namespace Gateway.Core;
 internal sealed partial class RemixSubmissions(
     SunraQueueClient sunra,
     RemixOwners owners,
+    RemixRecords records,
     IdempotencyRecords idempotency,
     SubmitQuota quota,
     RecordKeeper keeper,
@@ -23,7 +24,7 @@ internal sealed partial class RemixSubmissions(
     StatusPolls polls,
     RemixCallbacks callbacks,
     CallerDirectory callers,
-    IOptions<RemixOptions> remix,
+    IOptions<RemixOptions> settings,
     IOptions<SunraOptions> options,
     CoreMetrics metrics,
     ILogger<RemixSubmissions> logger)
@@ -106,7 +107,9 @@ internal sealed partial class RemixSubmissions(
             Status = RemixStatuses.StateOf(accepted.Value.State),
             QueuePosition = accepted.Value.QueuePosition,
         };
-        await keeper.WriteAsync($"record remix {remix.RequestId} as {caller}'s", () => owners.RecordAsync(remix.RequestId, caller));
+        await keeper.WriteAsync($"record remix {remix.RequestId} as {caller}'s", () => owners.RecordAsync(remix.RequestId, caller, settings.Value.Records.FactsRetention));
+        var record = records.New(remix.RequestId, caller, order, remix.Status);
+        await keeper.WriteAsync($"keep the record of remix {remix.RequestId} for {caller}'s list", () => records.KeepAsync(record));
 
         if (callback is not null)
         {
@@ -197,7 +200,7 @@ internal sealed partial class RemixSubmissions(
     {
         var why = callers.Named(caller)?.WebhookSecret is null
             ? "This caller has no webhook secret, so the gateway cannot sign its webhooks: ask the operators for Gateway:Clients:" + caller + ":WebhookSecret."
-            : WebhookUrls.Refusal(url, remix.Value.Webhooks.AllowedHosts);
+            : WebhookUrls.Refusal(url, settings.Value.Webhooks.AllowedHosts);
         return why is null ? null : Problem.Invalid("webhook_url", why);
     }
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Gateway.Problems;
 using Gateway.State;
 using Gateway.Sunra;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Core;
 
@@ -19,7 +20,15 @@ namespace Gateway.Core;
 /// does not cancel the answer others are waiting for.
 /// </remarks>
 internal sealed class StatusPolls(
-    IServiceScopeFactory scopes, IStateStore store, PollCadence cadence, FinalFacts finals, StatusChanges changes, TimeProvider clock, CoreMetrics metrics)
+    IServiceScopeFactory scopes,
+    IStateStore store,
+    PollCadence cadence,
+    FinalFacts finals,
+    StatusChanges changes,
+    RemixRecords records,
+    IOptions<RemixOptions> options,
+    TimeProvider clock,
+    CoreMetrics metrics)
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<Outcome<RemixStatus>>>> _flights = new(StringComparer.Ordinal);
 
@@ -82,13 +91,20 @@ internal sealed class StatusPolls(
         }
     }
 
+    /// <summary>The latest status the gateway knows, with when it was seen, without asking Sunra; null when it knows none.</summary>
+    public async Task<RemixStatus?> KnownAsync(string requestId) =>
+        finals.FinalStatusOf(requestId) ?? (await KeptAsync(requestId)).Status;
+
+    /// <summary>Removes the kept status of a deleted remix (its replicas' memories are <see cref="RemixEvictions"/>' part).</summary>
+    public Task ForgetAsync(string requestId) => store.RemoveAsync(Key(requestId));
+
     /// <summary>
     /// Keeps the status a submit was answered with. It is the latest known status until the first poll,
     /// but never fresh: the first read after a submit asks Sunra (the remix may well have started).
     /// </summary>
     /// <remarks>Nothing can be kept for the remix yet (its id was not known before this answer), so it is written without a look.</remarks>
     public Task KeepSubmittedAsync(RemixStatus status) =>
-        store.TryKeepAsync(Key(status.RequestId), new KeptStatus(status, clock.GetUtcNow(), Polled: false), CoreJsonContext.Default.KeptStatus, RemixOwners.Retention);
+        store.TryKeepAsync(Key(status.RequestId), new KeptStatus(status, clock.GetUtcNow(), Polled: false), CoreJsonContext.Default.KeptStatus, options.Value.Records.FactsRetention);
 
     // A final status is never replaced: a slower poll (on this replica or another) may bring an older one.
     private async Task KeepAsync(RemixStatus status, bool polled)
@@ -96,7 +112,7 @@ internal sealed class StatusPolls(
         if (status.IsFinal || (await KeptAsync(status.RequestId)).Status is not { IsFinal: true })
         {
             finals.Remember(status);
-            await store.TryKeepAsync(Key(status.RequestId), new KeptStatus(status, clock.GetUtcNow(), polled), CoreJsonContext.Default.KeptStatus, RemixOwners.Retention);
+            await store.TryKeepAsync(Key(status.RequestId), new KeptStatus(status, clock.GetUtcNow(), polled), CoreJsonContext.Default.KeptStatus, options.Value.Records.FactsRetention);
         }
 
         if (status.IsFinal)
@@ -165,6 +181,13 @@ internal sealed class StatusPolls(
 
         var status = RemixStatuses.StatusOf(requestId, report.Value) with { SeenAt = clock.GetUtcNow() };
         await KeepAsync(status, polled: true);
+
+        // The record follows the state, not every poll: a write per state, not per read.
+        if (status.Status != kept?.Status)
+        {
+            await records.NoteAsync(status);
+        }
+
         if (status.ChangeKey != kept?.ChangeKey)
         {
             await changes.AnnounceAsync(status);

@@ -58,6 +58,10 @@ public static class ProblemCatalog
         "/problems/not-cancellable", Status409Conflict, "The remix cannot be canceled",
         "Sunra refused to cancel the remix: it has already completed.");
 
+    public static readonly ProblemType RemixRunning = new(
+        "/problems/remix-running", Status409Conflict, "The remix is still running",
+        "A remix is deleted only once it has ended: cancel it first (POST its cancel_url), then delete it when its status is CANCELED or COMPLETED.");
+
     public static readonly ProblemType GenerationFailed = new(
         "/problems/generation-failed", Status422UnprocessableEntity, "The generation failed",
         "Sunra completed the remix without a video.");
@@ -155,7 +159,7 @@ public static class ProblemCatalog
     public static IReadOnlyList<ProblemType> All { get; } =
     [
         InvalidRequest, UnsupportedMediaType, Unauthenticated, RemixNotFound, PayloadTooLarge, RateLimited, QuotaExhausted,
-        AccountBudgetSpent, RemixCanceled, NotCancellable, GenerationFailed, UpstreamRejectedInput, UpstreamCredentials, UpstreamError,
+        AccountBudgetSpent, RemixCanceled, NotCancellable, RemixRunning, GenerationFailed, UpstreamRejectedInput, UpstreamCredentials, UpstreamError,
         UpstreamUnreachable, UpstreamThrottled, UpstreamTimeout, UpstreamUnavailable, StateUnavailable,
         IdempotencyKeyReused, IdempotencyOutcomeUnknown, IdempotencyKeyInUse,
         EndpointNotFound, RequestNotCompleted, PredictionFailed, ProxyTargetRefused, CallbackUnknown,
@@ -166,6 +170,9 @@ public static class ProblemCatalog
 
     /// <summary>Unknown to the gateway, unknown to Sunra, or another caller's: all look alike.</summary>
     public static Problem NotFound(string requestId) => RemixNotFound.With($"There is no remix with request_id '{requestId}'.");
+
+    public static Problem StillRunning(string requestId, string status) =>
+        RemixRunning.With($"Remix '{requestId}' is {status}: cancel it first (POST /remix/{requestId}/cancel), then delete it when its status is CANCELED or COMPLETED.");
 
     public static Problem Canceled(string requestId) => RemixCanceled.With($"Remix '{requestId}' was canceled; it has no video.");
 

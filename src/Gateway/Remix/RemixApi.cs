@@ -1,8 +1,10 @@
 using System.ComponentModel;
+using System.Globalization;
 using Gateway.Callers;
 using Gateway.Core;
 using Gateway.Hosting;
 using Gateway.Problems;
+using Gateway.State;
 using Gateway.Sunra;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -17,6 +19,10 @@ namespace Gateway.Remix;
 /// </summary>
 public static class RemixApi
 {
+    internal const int DefaultPageSize = 20;
+
+    internal const int MaxPageSize = 100;
+
     public static WebApplicationBuilder AddRemixDoor(this WebApplicationBuilder builder)
     {
         builder.Services.AddJsonContracts(RemixJsonContext.Default);
@@ -31,10 +37,12 @@ public static class RemixApi
 
     public static IEndpointRouteBuilder MapRemix(this IEndpointRouteBuilder app)
     {
+        // The list reads only the gateway's records: the problems of a call to Sunra are the other routes'.
+        ProblemType[] upstream = [UpstreamCredentials, UpstreamError, UpstreamUnreachable, UpstreamThrottled, UpstreamUnavailable, UpstreamTimeout];
         var remix = app.MapGroup("/remix")
             .WithTags("Remix")
             .RequireAuthorization()
-            .ProducesProblems(Unauthenticated, RateLimited, UpstreamCredentials, UpstreamError, UpstreamUnreachable, UpstreamThrottled, UpstreamUnavailable, StateUnavailable, UpstreamTimeout);
+            .ProducesProblems(Unauthenticated, RateLimited, StateUnavailable);
 
         remix.MapPost("/", Submit)
             .RequireRateLimiting(CallerPolicies.Submit)
@@ -45,11 +53,24 @@ public static class RemixApi
                 "then submits it to Sunra's queue once. Answers 202 with the request_id and the gateway's URLs to follow it. " +
                 "With an Idempotency-Key, a repeat of the same request within " + IdempotencyKeys.RetentionText + " answers the original request_id " +
                 "(with Idempotent-Replayed: true) instead of buying another remix.")
+            .ProducesProblems(upstream)
             .ProducesProblems(InvalidRequest, IdempotencyOutcomeUnknown, IdempotencyKeyInUse, PayloadTooLarge, UnsupportedMediaType, UpstreamRejectedInput, IdempotencyKeyReused, QuotaExhausted, AccountBudgetSpent);
+
+        remix.MapGet("/", List)
+            .RequireRateLimiting(CallerPolicies.Read)
+            .WithName(RemixExamples.List)
+            .WithSummary("List your remixes")
+            .WithDescription(
+                "The caller's own remixes, newest first, as the gateway's records keep them (for Gateway:Records:RetentionDays after the submit): " +
+                "each with its latest known status and the same URLs as the submit's answer. `limit` (1 to 100, default 20) per page; " +
+                "send a page's `next` as `after` for the next one (`has_more` says whether there is one). `status` keeps only the remixes in that state; " +
+                "with it, a page may hold fewer than `limit` remixes and still have more after it.")
+            .ProducesProblems(InvalidRequest);
 
         // A remix is seen only by the caller that submitted it; for anyone else it does not exist.
         var one = remix.MapGroup("/{request_id}")
             .RequireRateLimiting(CallerPolicies.Read)
+            .ProducesProblems(upstream)
             .ProducesProblems(InvalidRequest, RemixNotFound);
 
         one.MapGet("/status", GetStatus)
@@ -71,6 +92,14 @@ public static class RemixApi
             .WithSummary("Cancel a remix")
             .WithDescription("Asks Sunra to cancel the request; its status then shows CANCELED. A remix that already completed cannot be canceled (409).")
             .ProducesProblems(NotCancellable);
+
+        one.MapDelete("", Delete)
+            .WithName(RemixExamples.Delete)
+            .WithSummary("Delete a remix")
+            .WithDescription(
+                "Forgets the remix: its record, its status and its result, on every replica; answers 204, and 404 from then on. " +
+                "A remix still IN_QUEUE or IN_PROGRESS is refused with 409 (remix-running): cancel it first, then delete it once it is CANCELED or COMPLETED.")
+            .ProducesProblems(RemixRunning);
 
         one.MapGet("/events", Events)
             .RequireRateLimiting(CallerPolicies.Events)
@@ -155,6 +184,58 @@ public static class RemixApi
         return canceled.Failed
             ? canceled.Problem.ToResult(http)
             : TypedResults.Accepted(RemixLinks.Status(requestId), RemixCancellation.Of(requestId));
+    }
+
+    /// <param name="history">The core's records.</param>
+    /// <param name="http">The call.</param>
+    /// <param name="limit">How many remixes at most, 1 to 100 (default 20). Read as text, like every parameter here, so that a bad value gets the gateway's own problem answer.</param>
+    /// <param name="after">The <c>next</c> of the previous page.</param>
+    /// <param name="status">Only the remixes in this state.</param>
+    internal static async Task<Results<Ok<RemixPage>, ProblemHttpResult>> List(
+        RemixHistory history, HttpContext http, string? limit = null, string? after = null, string? status = null)
+    {
+        var count = DefaultPageSize;
+        if (!string.IsNullOrEmpty(limit)
+            && !(int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out count) && count is >= 1 and <= MaxPageSize))
+        {
+            return Problem.Invalid("limit", $"limit must be a whole number from 1 to {MaxPageSize}.").ToResult(http);
+        }
+
+        IndexEntry? from = null;
+        if (!string.IsNullOrEmpty(after))
+        {
+            if (!RemixCursor.TryRead(after, out var position))
+            {
+                return Problem.Invalid("after", "after must be the next of an earlier page, as it was given.").ToResult(http);
+            }
+
+            from = position;
+        }
+
+        RemixState? state = null;
+        if (!string.IsNullOrEmpty(status))
+        {
+            state = Enum.GetValues<RemixState>().Where(s => s.WireName() == status).Select(s => (RemixState?)s).FirstOrDefault();
+            if (state is null)
+            {
+                return Problem.Invalid("status", "status must be one of " + string.Join(", ", Enum.GetValues<RemixState>().Select(s => s.WireName())) + ".").ToResult(http);
+            }
+        }
+
+        var page = await history.ListAsync(http.CallerName(), state, count, from);
+        return TypedResults.Ok(new RemixPage
+        {
+            Data = [.. page.Records.Select(RemixSummary.Of)],
+            HasMore = page.Next is not null,
+            Next = page.Next is { } next ? RemixCursor.Write(next) : null,
+        });
+    }
+
+    internal static async Task<Results<NoContent, ProblemHttpResult>> Delete(
+        [FromRoute(Name = "request_id"), RequestId] string requestId, RemixDeletions deletions, HttpContext http)
+    {
+        var refusal = await deletions.DeleteAsync(requestId, http.CallerName(), http.RequestAborted);
+        return refusal is null ? TypedResults.NoContent() : refusal.ToResult(http);
     }
 
     internal static async Task<Results<RemixEventStream, NoContent, ProblemHttpResult>> Events(

@@ -40,6 +40,71 @@ public sealed record RemixAccepted
     };
 }
 
+/// <summary>A page of the caller's remixes, newest first.</summary>
+public sealed record RemixPage
+{
+    /// <summary>The remixes of this page, newest first.</summary>
+    public required IReadOnlyList<RemixSummary> Data { get; init; }
+
+    /// <summary>Whether there are older remixes: ask for them with <c>after</c> set to <c>next</c>.</summary>
+    public required bool HasMore { get; init; }
+
+    /// <summary>The cursor of the next page (send it as <c>after</c>), or null on the last page.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public required string? Next { get; init; }
+}
+
+/// <summary>A remix the caller bought, as the gateway's record of it says, with the same URLs as the submit's answer.</summary>
+public sealed record RemixSummary
+{
+    public required string RequestId { get; init; }
+
+    /// <summary>The latest status the gateway knows (no queue position: ask the status_url for it).</summary>
+    public required RemixState Status { get; init; }
+
+    /// <summary>When Sunra reported that status.</summary>
+    public required DateTimeOffset StatusSeenAt { get; init; }
+
+    /// <summary>When the gateway submitted it.</summary>
+    public required DateTimeOffset SubmittedAt { get; init; }
+
+    /// <summary>The video it remixes.</summary>
+    public required string VideoId { get; init; }
+
+    /// <summary>The prompt, only where the gateway keeps prompts (<c>Gateway:Records:KeepPrompts</c>).</summary>
+    public string? Prompt { get; init; }
+
+    /// <summary>COMPLETED: true when there is a video.</summary>
+    public bool? Success { get; init; }
+
+    /// <summary>COMPLETED without success: why the generation failed.</summary>
+    public Problems.GenerationFailure? Error { get; init; }
+
+    public required string StatusUrl { get; init; }
+
+    public required string ResultUrl { get; init; }
+
+    public required string CancelUrl { get; init; }
+
+    public required string EventsUrl { get; init; }
+
+    internal static RemixSummary Of(RemixRecord record) => new()
+    {
+        RequestId = record.RequestId,
+        Status = record.Status,
+        StatusSeenAt = record.StatusSeenAt,
+        SubmittedAt = record.SubmittedAt,
+        VideoId = record.VideoId,
+        Prompt = record.Prompt,
+        Success = record.Success,
+        Error = record.Error,
+        StatusUrl = RemixLinks.Status(record.RequestId),
+        ResultUrl = RemixLinks.Result(record.RequestId),
+        CancelUrl = RemixLinks.Cancel(record.RequestId),
+        EventsUrl = RemixLinks.Events(record.RequestId),
+    };
+}
+
 /// <summary>A cancellation Sunra took; the status shows CANCELED once it is done.</summary>
 public sealed record RemixCancellation
 {
@@ -74,4 +139,5 @@ internal static class RemixLinks
 [JsonSerializable(typeof(RemixStatus))]
 [JsonSerializable(typeof(RemixResult))]
 [JsonSerializable(typeof(RemixCancellation))]
+[JsonSerializable(typeof(RemixPage))]
 internal sealed partial class RemixJsonContext : JsonSerializerContext;

@@ -22,6 +22,8 @@ internal sealed class RemixExamples : IOpenApiOperationTransformer
     public const string Result = "GetRemixResult";
     public const string Cancel = "CancelRemix";
     public const string Events = "StreamRemixEvents";
+    public const string List = "ListRemixes";
+    public const string Delete = "DeleteRemix";
 
     public const string RequestId = "pd_9dc10efda213ac732a88ceb1";
 
@@ -71,6 +73,11 @@ internal sealed class RemixExamples : IOpenApiOperationTransformer
                 logs.Description = "true adds the generation's logs.";
                 logs.Schema = new OpenApiSchema { Type = JsonSchemaType.Boolean, Default = JsonValue.Create(false) };
             }
+
+            if (route == List && parameter is OpenApiParameter { In: ParameterLocation.Query } query)
+            {
+                DescribeListParameter(query);
+            }
         }
 
         foreach (var (code, response) in operation.Responses)
@@ -111,8 +118,63 @@ internal sealed class RemixExamples : IOpenApiOperationTransformer
             RemixJsonContext.Default.RemixRequest),
     };
 
+    // Read as text by the handler (so that a bad value gets the gateway's own problem), documented as what they are.
+    private static void DescribeListParameter(OpenApiParameter parameter)
+    {
+        switch (parameter.Name)
+        {
+            case "limit":
+                parameter.Description = $"How many remixes at most: 1 to {RemixApi.MaxPageSize}.";
+                parameter.Schema = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Integer,
+                    Minimum = "1",
+                    Maximum = RemixApi.MaxPageSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    Default = JsonValue.Create(RemixApi.DefaultPageSize),
+                };
+                break;
+            case "after":
+                parameter.Description = "The next of the previous page, as it was given.";
+                parameter.Schema = new OpenApiSchema { Type = JsonSchemaType.String, Pattern = RemixCursor.Pattern };
+                break;
+            case "status":
+                parameter.Description = "Only the remixes in this state.";
+                parameter.Schema = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.String,
+                    Enum = [.. Enum.GetValues<RemixState>().Select(state => (JsonNode)JsonValue.Create(state.WireName()))],
+                };
+                break;
+        }
+    }
+
     private static Dictionary<string, IOpenApiExample> Answers(string route, string code) => (route, code) switch
     {
+        (List, "200") => new()
+        {
+            ["page"] = Example(
+                "A page of remixes",
+                "Newest first; send next as after for the older ones. The prompt is shown only where the gateway keeps prompts.",
+                new RemixPage
+                {
+                    Data =
+                    [
+                        RemixSummary.Of(new RemixRecord
+                        {
+                            RequestId = RequestId,
+                            Caller = "orders",
+                            SubmittedAt = new DateTimeOffset(2026, 11, 24, 9, 0, 0, TimeSpan.Zero),
+                            VideoId = "video_68d7512d07848190b3e45da0ecbebcde004da08e1e0678d5",
+                            Status = RemixState.Completed,
+                            StatusSeenAt = new DateTimeOffset(2026, 11, 24, 9, 1, 12, TimeSpan.Zero),
+                            Success = true,
+                        }),
+                    ],
+                    HasMore = true,
+                    Next = RemixCursor.Write(new State.IndexEntry(RequestId, new DateTimeOffset(2026, 11, 24, 9, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds())),
+                },
+                RemixJsonContext.Default.RemixPage),
+        },
         (Submit, "202") => new()
         {
             ["accepted"] = Example(

@@ -25,6 +25,9 @@ public interface IStateStore
     /// </summary>
     Task<bool> ReplaceAsync(string key, string expected, string? replacement, TimeSpan timeToLive);
 
+    /// <summary>Removes the value, if there is one.</summary>
+    Task RemoveAsync(string key);
+
     /// <summary>Adds to a counter that starts at zero and lives <paramref name="timeToLive"/> from its first change; the new count.</summary>
     Task<long> IncrementAsync(string key, long amount, TimeSpan timeToLive);
 
@@ -34,6 +37,25 @@ public interface IStateStore
     Task RemoveFromSetAsync(string setKey, string member);
 
     Task<IReadOnlyList<string>> MembersAsync(string setKey);
+
+    /// <summary>
+    /// Puts a member in an ordered index (a sorted set that lives until it is emptied) at
+    /// <paramref name="score"/>, or moves it there.
+    /// </summary>
+    Task IndexAsync(string indexKey, string member, long score);
+
+    Task UnindexAsync(string indexKey, string member);
+
+    /// <summary>
+    /// Up to <paramref name="count"/> members of an ordered index, highest score first (members of one
+    /// score in descending ordinal order), strictly after <paramref name="after"/> in that order, or from
+    /// the first when null: a page that the next one continues without a gap, whatever was added or
+    /// removed meanwhile.
+    /// </summary>
+    Task<IReadOnlyList<IndexEntry>> IndexPageAsync(string indexKey, IndexEntry? after, int count);
+
+    /// <summary>Up to <paramref name="count"/> members of an ordered index with a score of at most <paramref name="score"/>, lowest first.</summary>
+    Task<IReadOnlyList<IndexEntry>> IndexedUpToAsync(string indexKey, long score, int count);
 
     /// <summary>
     /// Takes a permit of a rolling-window limit (at most <see cref="RollingWindow.Limit"/> permits in any
@@ -71,6 +93,9 @@ public interface IStateStore
     /// <summary>Completes when the store answers; throws when it cannot be reached.</summary>
     Task PingAsync();
 }
+
+/// <summary>A member of an ordered index, with its score.</summary>
+public readonly record struct IndexEntry(string Member, long Score);
 
 /// <summary>One window of a rolling-window limit: at most <paramref name="Limit"/> permits in any span of <paramref name="Length"/>.</summary>
 public readonly record struct RollingWindow(int Limit, TimeSpan Length);

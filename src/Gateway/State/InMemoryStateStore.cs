@@ -16,6 +16,7 @@ public sealed class InMemoryStateStore(TimeProvider clock) : IStateStore
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _sets = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, RollingLog> _rolling = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, DateTimeOffset>> _touched = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, OrderedIndex> _indexes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ImmutableArray<Action<string>>> _listeners = new(StringComparer.Ordinal);
     private long _nextSweepTicks;
 
@@ -66,6 +67,12 @@ public sealed class InMemoryStateStore(TimeProvider clock) : IStateStore
         }
     }
 
+    public Task RemoveAsync(string key)
+    {
+        _entries.TryRemove(key, out _);
+        return Task.CompletedTask;
+    }
+
     public Task<long> IncrementAsync(string key, long amount, TimeSpan timeToLive)
     {
         SweepNow();
@@ -104,6 +111,28 @@ public sealed class InMemoryStateStore(TimeProvider clock) : IStateStore
 
     public Task<IReadOnlyList<string>> MembersAsync(string setKey) =>
         Task.FromResult<IReadOnlyList<string>>(_sets.TryGetValue(setKey, out var members) ? [.. members.Keys] : []);
+
+    public Task IndexAsync(string indexKey, string member, long score)
+    {
+        _indexes.GetOrAdd(indexKey, _ => new OrderedIndex()).Put(member, score);
+        return Task.CompletedTask;
+    }
+
+    public Task UnindexAsync(string indexKey, string member)
+    {
+        if (_indexes.TryGetValue(indexKey, out var index))
+        {
+            index.Remove(member);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<IndexEntry>> IndexPageAsync(string indexKey, IndexEntry? after, int count) =>
+        Task.FromResult(_indexes.TryGetValue(indexKey, out var index) ? index.Page(after, count) : []);
+
+    public Task<IReadOnlyList<IndexEntry>> IndexedUpToAsync(string indexKey, long score, int count) =>
+        Task.FromResult(_indexes.TryGetValue(indexKey, out var index) ? index.UpTo(score, count) : []);
 
     public Task<RollingPermit> TakeRollingPermitAsync(string key, IReadOnlyList<RollingWindow> windows) =>
         Task.FromResult(_rolling.GetOrAdd(key, _ => new RollingLog()).Take(windows, clock.GetUtcNow()));
@@ -280,6 +309,70 @@ public sealed class InMemoryStateStore(TimeProvider clock) : IStateStore
             }
 
             return index;
+        }
+    }
+
+    /// <summary>One ordered index: its members in the order of <see cref="IStateStore.IndexPageAsync"/>, highest score first.</summary>
+    private sealed class OrderedIndex
+    {
+        private static readonly Comparer<IndexEntry> Descending = Comparer<IndexEntry>.Create((x, y) =>
+            x.Score != y.Score ? y.Score.CompareTo(x.Score) : string.CompareOrdinal(y.Member, x.Member));
+
+        private readonly SortedSet<IndexEntry> _ordered = new(Descending);
+        private readonly Dictionary<string, long> _scores = new(StringComparer.Ordinal);
+        private readonly Lock _lock = new();
+
+        public void Put(string member, long score)
+        {
+            lock (_lock)
+            {
+                if (_scores.TryGetValue(member, out var old))
+                {
+                    _ordered.Remove(new IndexEntry(member, old));
+                }
+
+                _scores[member] = score;
+                _ordered.Add(new IndexEntry(member, score));
+            }
+        }
+
+        public void Remove(string member)
+        {
+            lock (_lock)
+            {
+                if (_scores.Remove(member, out var old))
+                {
+                    _ordered.Remove(new IndexEntry(member, old));
+                }
+            }
+        }
+
+        public IReadOnlyList<IndexEntry> Page(IndexEntry? after, int count)
+        {
+            lock (_lock)
+            {
+                if (_ordered.Count == 0)
+                {
+                    return [];
+                }
+
+                if (after is not { } from)
+                {
+                    return [.. _ordered.Take(count)];
+                }
+
+                return Descending.Compare(from, _ordered.Max) >= 0
+                    ? []
+                    : [.. _ordered.GetViewBetween(from, _ordered.Max).SkipWhile(entry => entry == from).Take(count)];
+            }
+        }
+
+        public IReadOnlyList<IndexEntry> UpTo(long score, int count)
+        {
+            lock (_lock)
+            {
+                return [.. _ordered.Reverse().TakeWhile(entry => entry.Score <= score).Take(count)];
+            }
         }
     }
 

@@ -74,6 +74,36 @@ public sealed class RedisStateStore : IStateStore
         return redis.call('ZCARD', KEYS[1])
         """;
 
+    // The members of one score after the given one are picked here, compared byte by byte (as Redis
+    // orders them), then the members of lower scores: a page continues where the last one ended.
+    private const string IndexPageScript = """
+        local count = tonumber(ARGV[1])
+        if ARGV[2] == '0' then
+          return redis.call('ZREVRANGEBYSCORE', KEYS[1], '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, count)
+        end
+        local function before(a, b)
+          local n = math.min(#a, #b)
+          for i = 1, n do
+            local x, y = string.byte(a, i), string.byte(b, i)
+            if x ~= y then return x < y end
+          end
+          return #a < #b
+        end
+        local page = {}
+        local ties = redis.call('ZREVRANGEBYSCORE', KEYS[1], ARGV[3], ARGV[3], 'WITHSCORES')
+        for i = 1, #ties, 2 do
+          if #page < 2 * count and before(ties[i], ARGV[4]) then
+            page[#page + 1] = ties[i]
+            page[#page + 1] = ties[i + 1]
+          end
+        end
+        if #page < 2 * count then
+          local rest = redis.call('ZREVRANGEBYSCORE', KEYS[1], '(' .. ARGV[3], '-inf', 'WITHSCORES', 'LIMIT', 0, count - #page / 2)
+          for i = 1, #rest do page[#page + 1] = rest[i] end
+        end
+        return page
+        """;
+
     // Taken on first use: the store is built with the services, before the connection is opened.
     private readonly Lazy<IDatabase> _database;
     private readonly Func<IConnectionMultiplexer> _redis;
@@ -111,6 +141,8 @@ public sealed class RedisStateStore : IStateStore
         return (long)replaced == 1;
     }
 
+    public Task RemoveAsync(string key) => Run(db => db.KeyDeleteAsync(key));
+
     public async Task<long> IncrementAsync(string key, long amount, TimeSpan timeToLive) =>
         (long)await Run(db => db.ScriptEvaluateAsync(IncrementScript, [key], [amount, Milliseconds(timeToLive)]));
 
@@ -120,6 +152,21 @@ public sealed class RedisStateStore : IStateStore
 
     public async Task<IReadOnlyList<string>> MembersAsync(string setKey) =>
         [.. (await Run(db => db.SetMembersAsync(setKey))).Select(member => member.ToString())];
+
+    public Task IndexAsync(string indexKey, string member, long score) => Run(db => db.SortedSetAddAsync(indexKey, member, score));
+
+    public Task UnindexAsync(string indexKey, string member) => Run(db => db.SortedSetRemoveAsync(indexKey, member));
+
+    public async Task<IReadOnlyList<IndexEntry>> IndexPageAsync(string indexKey, IndexEntry? after, int count)
+    {
+        RedisValue[] arguments = after is { } from ? [count, "1", from.Score, from.Member] : [count, "0"];
+        var page = (RedisValue[])(await Run(db => db.ScriptEvaluateAsync(IndexPageScript, [indexKey], arguments)))!;
+        return [.. page.Chunk(2).Select(pair => new IndexEntry(pair[0].ToString(), (long)(double)pair[1]))];
+    }
+
+    public async Task<IReadOnlyList<IndexEntry>> IndexedUpToAsync(string indexKey, long score, int count) =>
+        [.. (await Run(db => db.SortedSetRangeByScoreWithScoresAsync(indexKey, double.NegativeInfinity, score, take: count)))
+            .Select(entry => new IndexEntry(entry.Element.ToString(), (long)entry.Score))];
 
     public async Task<RollingPermit> TakeRollingPermitAsync(string key, IReadOnlyList<RollingWindow> windows)
     {

@@ -16,14 +16,27 @@ public sealed class RemixOwners(IStateStore store) : IDisposable
 
     private readonly MemoryCache _known = new(new MemoryCacheOptions { SizeLimit = Capacity });
 
-    public async Task RecordAsync(string requestId, string caller)
+    /// <param name="requestId">The remix.</param>
+    /// <param name="caller">Who bought it.</param>
+    /// <param name="retention">How long it is kept: <see cref="Retention"/> unless the remix's record is kept longer.</param>
+    public async Task RecordAsync(string requestId, string caller, TimeSpan? retention = null)
     {
-        await store.SetAsync(Key(requestId), caller, Retention);
+        await store.SetAsync(Key(requestId), caller, retention ?? Retention);
         Remember(requestId, caller);
     }
 
     /// <summary>True when this replica knows the remix's owner without asking the store.</summary>
     public bool IsKnown(string requestId) => _known.TryGetValue(requestId, out _);
+
+    /// <summary>Forgets the owner (a deleted remix): in the store and in this replica.</summary>
+    public async Task ForgetAsync(string requestId)
+    {
+        await store.RemoveAsync(Key(requestId));
+        Forget(requestId);
+    }
+
+    /// <summary>Drops the owner from this replica's memory only (another replica deleted the remix).</summary>
+    public void Forget(string requestId) => _known.Remove(requestId);
 
     /// <summary>The caller that submitted the remix, or null when the gateway does not know it.</summary>
     public async Task<string?> OwnerOfAsync(string requestId)

@@ -18,6 +18,9 @@ public sealed class CallerSettingsTests
     [InlineData("Gateway__Clients__ops__SubmitsPerMinute", "ten", "at 'Gateway:Clients:ops:SubmitsPerMinute'")]
     [InlineData("Gateway__Clients__ops__DailyQuota", "5", "not found on the instance of Gateway.Callers.CallerOptions: 'DailyQuota'")]
     [InlineData("Sunra__TimeoutSecond", "5", "not found on the instance of Gateway.Sunra.SunraOptions: 'TimeoutSecond'")]
+    [InlineData("Gateway__Records__RetentionDays", "0", "Gateway:Records:RetentionDays must be between 1 and 3650")]
+    [InlineData("Gateway__Records__RetentionDays", "a month", "Gateway:Records:RetentionDays")]
+    [InlineData("Gateway__Records__KeepPrompt", "true", "not found on the instance of Gateway.Core.RecordsOptions: 'KeepPrompt'")]
     public async Task A_wrong_caller_setting_stops_the_start_and_names_the_setting(string variable, string value, string message)
     {
         var environment = new Dictionary<string, string?>

@@ -9,6 +9,7 @@ public static class RemixRoutes
         ("GET", "/remix/{0}"),
         ("POST", "/remix/{0}/cancel"),
         ("GET", "/remix/{0}/events"),
+        ("DELETE", "/remix/{0}"),
     ];
 
     /// <summary>Each route on one remix as (method, path) for this request id.</summary>

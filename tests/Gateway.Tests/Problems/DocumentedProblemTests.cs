@@ -95,6 +95,9 @@ public sealed class DocumentedProblemTests(DocumentedProblemTests.Document docum
             return [await stage.SendAsync(Cancel(door, id))];
         }),
 
+        [ProblemCatalog.RemixRunning] = new(LongQueue, [Door.Remix], async (stage, door) =>
+            [await stage.SendAsync(Delete(door, await stage.SubmitAsync()))]),
+
         [ProblemCatalog.GenerationFailed] = new(QuickGeneration, [Door.Remix], async (stage, door) =>
             [await stage.SendAsync(Result(door, await stage.FailedGenerationAsync()))]),
 
@@ -296,6 +299,8 @@ public sealed class DocumentedProblemTests(DocumentedProblemTests.Document docum
         Door.V1 => new(door, "/v1/queue/requests/{request_id}/cancel", HttpMethod.Put, $"/v1/queue/requests/{id}/cancel"),
         _ => Proxied(HttpMethod.Put, $"{SunraWire.SunraQueue}requests/{id}/cancel"),
     };
+
+    private static Call Delete(Door door, string id) => new(door, "/remix/{request_id}", HttpMethod.Delete, $"/remix/{id}");
 
     private static Call Proxied(HttpMethod method, string target, HttpContent? body = null) =>
         new(Door.Proxy, SunraWire.ProxyPath, method, SunraWire.ProxyPath, body) { Target = target };

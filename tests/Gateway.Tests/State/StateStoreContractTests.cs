@@ -307,5 +307,81 @@ public abstract class StateStoreContractTests(IStateStore store)
     }
 
     [Fact]
+    public async Task A_value_removed_is_gone_and_removing_a_missing_one_is_no_error()
+    {
+        var key = NewKey();
+        await store.SetAsync(key, "record", Long);
+
+        await store.RemoveAsync(key);
+        await store.RemoveAsync(key);
+
+        Assert.Null(await store.GetAsync(key));
+    }
+
+    [Fact]
+    public async Task An_index_pages_its_members_highest_score_first_without_gaps_or_repeats_across_ties()
+    {
+        var index = NewKey();
+        await store.IndexAsync(index, "a", 100);
+        await store.IndexAsync(index, "d", 300);
+        await store.IndexAsync(index, "b", 200);
+        await store.IndexAsync(index, "c", 200);
+        await store.IndexAsync(index, "e", 200);
+
+        var first = await store.IndexPageAsync(index, after: null, count: 2);
+        var second = await store.IndexPageAsync(index, first[^1], count: 2);
+        var third = await store.IndexPageAsync(index, second[^1], count: 2);
+
+        Assert.Equal([new("d", 300), new("e", 200)], first);
+        Assert.Equal([new("c", 200), new("b", 200)], second);
+        Assert.Equal([new IndexEntry("a", 100)], third);
+        Assert.Empty(await store.IndexPageAsync(index, third[^1], count: 2));
+        Assert.Empty(await store.IndexPageAsync(NewKey(), after: null, count: 2));
+    }
+
+    [Fact]
+    public async Task A_page_after_a_member_removed_meanwhile_continues_where_it_stood()
+    {
+        var index = NewKey();
+        await store.IndexAsync(index, "old", 1_764_000_000_000);
+        await store.IndexAsync(index, "middle", 1_764_000_000_500);
+        await store.IndexAsync(index, "new", 1_764_000_001_000);
+        var first = await store.IndexPageAsync(index, after: null, count: 2);
+
+        await store.UnindexAsync(index, "middle");
+
+        Assert.Equal([new IndexEntry("old", 1_764_000_000_000)], await store.IndexPageAsync(index, first[^1], count: 2));
+    }
+
+    [Fact]
+    public async Task A_member_indexed_again_moves_to_its_new_score_and_one_unindexed_leaves()
+    {
+        var index = NewKey();
+        await store.IndexAsync(index, "a", 1);
+        await store.IndexAsync(index, "b", 2);
+
+        await store.IndexAsync(index, "a", 3);
+        Assert.Equal([new("a", 3), new("b", 2)], await store.IndexPageAsync(index, after: null, count: 10));
+
+        await store.UnindexAsync(index, "a");
+        await store.UnindexAsync(index, "never there");
+        Assert.Equal([new IndexEntry("b", 2)], await store.IndexPageAsync(index, after: null, count: 10));
+    }
+
+    [Fact]
+    public async Task The_members_up_to_a_score_are_given_lowest_first_and_at_most_as_many_as_asked()
+    {
+        var index = NewKey();
+        foreach (var (member, score) in new[] { ("p", 10L), ("q", 20L), ("r", 30L), ("s", 40L) })
+        {
+            await store.IndexAsync(index, member, score);
+        }
+
+        Assert.Equal([new("p", 10), new("q", 20)], await store.IndexedUpToAsync(index, 30, count: 2));
+        Assert.Equal([new("p", 10), new("q", 20), new("r", 30)], await store.IndexedUpToAsync(index, 30, count: 10));
+        Assert.Empty(await store.IndexedUpToAsync(index, 9, count: 10));
+    }
+
+    [Fact]
     public async Task A_reachable_store_answers_a_ping() => await store.PingAsync();
 }
