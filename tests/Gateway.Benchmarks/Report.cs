@@ -43,7 +43,7 @@ internal static class Report
         return Invariant($"""
             gateway start-up to /health/ready: median {ordered[ordered.Count / 2].TotalSeconds:0.00} s (each: {each} s)
             peak resident memory: gateway {gatewayPeakMiB:0} MiB, YARP {yarpPeakMiB:0} MiB
-            remixes accepted, an owner record each kept 7 days {store}: {(remixesHeld is { } held ? held.ToString("N0", CultureInfo.InvariantCulture) : "-")}
+            remixes accepted, each with its owner, record and kept status (30 days by default) {store}: {(remixesHeld is { } held ? held.ToString("N0", CultureInfo.InvariantCulture) : "-")}
             """);
     }
 
