@@ -15,7 +15,8 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Delivery;
 
 /// <summary>
-/// Delivers webhooks, at least once, from every replica: each pass looks at the waiting webhooks,
+/// Delivers webhooks, at least once, from every replica: each pass (every poll interval, and at once
+/// when this replica learns that a remix ended, say from Sunra's callback) looks at the waiting webhooks,
 /// takes one at a time under a short lease (so no two replicas send it at once), reads its remix's
 /// coalesced status and, once the remix is final, POSTs the signed outcome. A 2xx ends it: exactly one
 /// delivery. Anything else is tried again with a growing wait (<c>Gateway:Webhooks:FirstRetrySeconds</c>,
@@ -30,6 +31,7 @@ internal sealed partial class WebhookDispatcher(
     IHttpClientFactory clients,
     IOptions<SunraOptions> sunra,
     IOptions<RemixOptions> remix,
+    StatusChanges changes,
     WebhookMetrics metrics,
     TimeProvider clock,
     ILogger<WebhookDispatcher> logger) : BackgroundService
@@ -49,10 +51,28 @@ internal sealed partial class WebhookDispatcher(
     // Delivered by this replica: not sent again even if recording the delivery has to wait for the store.
     private readonly ConcurrentDictionary<string, byte> _delivered = new(StringComparer.Ordinal);
 
+    // Completed when this replica learns a final status (a callback it took, its own poll): the next pass
+    // starts at once rather than at the end of the interval, so a caller's webhook moves on Sunra's callback.
+    private TaskCompletionSource _finalHeard = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        changes.Changed += OnStatusChanged;
+        try
+        {
+            await PassesAsync(stoppingToken);
+        }
+        finally
+        {
+            changes.Changed -= OnStatusChanged;
+        }
+    }
+
+    private async Task PassesAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
+            var finalHeard = Volatile.Read(ref _finalHeard);
             try
             {
                 foreach (var requestId in await webhooks.WaitingAsync())
@@ -69,7 +89,19 @@ internal sealed partial class WebhookDispatcher(
                 }
             }
 
-            await Task.Delay(sunra.Value.StatusPollInterval, clock, stoppingToken);
+            await Task.WhenAny(Task.Delay(sunra.Value.StatusPollInterval, clock, stoppingToken), finalHeard.Task);
+            if (finalHeard.Task.IsCompleted)
+            {
+                Interlocked.CompareExchange(ref _finalHeard, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), finalHeard);
+            }
+        }
+    }
+
+    private void OnStatusChanged(string requestId, RemixStatus? status)
+    {
+        if (status is { IsFinal: true })
+        {
+            Volatile.Read(ref _finalHeard).TrySetResult();
         }
     }
 

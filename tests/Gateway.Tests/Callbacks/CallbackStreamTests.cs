@@ -1,11 +1,12 @@
 using System.Net;
+using System.Text.Json;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Tests.Callbacks;
 
 /// <summary>
-/// A callback reaches the event streams at once. The gateway's clock stands still, so no timer of its
+/// A callback reaches the event streams, and the caller's webhook, at once. The gateway's clock stands still, so no timer of its
 /// own (a poll, a stream's read, a heartbeat) can fire: whatever the streams learn, the callback told
 /// them. Sunra runs on a clock of its own, which the test moves.
 /// </summary>
@@ -28,6 +29,8 @@ public sealed class CallbackStreamTests : GatewayTest
             {
                 ["Sunra:CallbackBaseUrl"] = Base,
                 ["Gateway:Defaults:ConcurrentStreams"] = "100",
+                ["Gateway:Clients:orders:WebhookSecret"] = "orders-webhook-secret-callback-3d9a",
+                ["Gateway:Webhooks:AllowedHosts:0"] = "127.0.0.1",
             },
             gatewayClock: new FakeTimeProvider(new DateTimeOffset(2026, 12, 2, 9, 0, 0, TimeSpan.Zero))) =>
         _sunraClock = sunraClock;
@@ -70,5 +73,31 @@ public sealed class CallbackStreamTests : GatewayTest
                 stream.Dispose();
             }
         }
+    }
+
+    [Fact]
+    public async Task A_callback_sends_the_callers_webhook_at_once()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var body = JsonSerializer.Serialize(new Dictionary<string, string> { ["video_id"] = "video_123", ["prompt"] = "told at once", ["webhook_url"] = new Uri(receiver.Address, "hooks/done").ToString() });
+        string id;
+        using (var submit = await Client.PostAsync("/remix", Http.Json(body), Cancellation))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, submit.StatusCode);
+            id = (await submit.ReadJsonAsync()).GetProperty("request_id").GetString()!;
+        }
+
+        var token = CallbackUrls.TokenOf(Assert.Single(SunraCalls, call => call.Method == "POST"));
+        _sunraClock.Advance(TimeSpan.FromHours(2));
+        using var anonymous = Gateway.CreateClientWithKey(null);
+        using (var callback = await anonymous.PostAsync($"/sunra/callbacks/{token}", Http.Json("{}"), Cancellation))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, callback.StatusCode);
+        }
+
+        await receiver.WaitForAsync(1, TimeSpan.FromSeconds(10), Cancellation);
+        var webhook = Assert.Single(receiver.Received);
+        Assert.Equal(id, webhook.Headers["X-Webhook-Id"]);
+        Assert.Equal("COMPLETED", JsonDocument.Parse(webhook.Body).RootElement.GetProperty("status").GetString());
     }
 }
