@@ -23,6 +23,7 @@ public static class CoreExtensions
         services.AddSingleton<PollCadence>();
         services.AddSingleton<StatusPolls>();
         services.AddSingleton<StatusChanges>();
+        services.AddHostedService(provider => provider.GetRequiredService<StatusChanges>());
         services.AddSingleton<StatusWatches>();
         services.AddSingleton<RemixRecords>();
         services.AddSingleton<RemixEvictions>();

@@ -16,8 +16,6 @@ internal sealed partial class RemixEvictions(
 {
     private const string Channel = "remix-deleted";
 
-    private static readonly TimeSpan RetryWait = TimeSpan.FromSeconds(5);
-
     /// <summary>Drops the remix from this replica's memory, then tells the others.</summary>
     public async Task AnnounceAsync(string requestId)
     {
@@ -32,21 +30,8 @@ internal sealed partial class RemixEvictions(
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await store.SubscribeAsync(Channel, Evict);
-                return;
-            }
-            catch (StateStoreUnavailableException)
-            {
-                await Task.Delay(RetryWait, clock, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        store.ListenWhenReachableAsync(Channel, Evict, clock, stoppingToken);
 
     private void Evict(string requestId)
     {

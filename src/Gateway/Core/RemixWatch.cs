@@ -175,7 +175,6 @@ internal sealed class RemixWatch(string requestId, StatusWatches watches)
         TimeSpan? retryIn = null;
         try
         {
-            await watches.Changes.ListenAsync();
             while (!stop.IsCancellationRequested)
             {
                 var wake = Volatile.Read(ref _wake);

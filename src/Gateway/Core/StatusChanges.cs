@@ -3,13 +3,13 @@ using Gateway.State;
 namespace Gateway.Core;
 
 /// <summary>
-/// News that a remix's status changed, for the streams that follow it (<see cref="StatusWatches"/>):
-/// this replica hears it at once, with the status; every other replica through the state store's
-/// channel, as a hint to read the kept status again. A hint is never a fact: it names a remix and
-/// nothing more, and one can be lost while a replica is away from the store (its streams then find the
-/// change at their next read).
+/// News that a remix's status changed, for the streams that follow it (<see cref="StatusWatches"/>) and
+/// the webhooks waiting for it: this replica hears it at once, with the status; every other replica
+/// through the state store's channel, to which each listens from its start, as a hint to read the kept
+/// status again. A hint is never a fact: it names a remix and nothing more, and one can be lost while a
+/// replica is away from the store (its streams then find the change at their next read).
 /// </summary>
-internal sealed class StatusChanges(IStateStore store) : IDisposable
+internal sealed class StatusChanges(IStateStore store, TimeProvider clock) : BackgroundService
 {
     private const string Channel = "remix-status-changed";
 
@@ -17,8 +17,6 @@ internal sealed class StatusChanges(IStateStore store) : IDisposable
 
     // Each replica hears its own messages back through the channel, after it has told its own streams.
     private readonly string _replica = Guid.NewGuid().ToString("N");
-
-    private readonly SemaphoreSlim _subscribing = new(1, 1);
 
     private volatile bool _listening;
 
@@ -42,36 +40,8 @@ internal sealed class StatusChanges(IStateStore store) : IDisposable
         }
     }
 
-    /// <summary>Listens to the other replicas' news from now on (once per replica); false while the store cannot be reached.</summary>
-    public async Task<bool> ListenAsync()
-    {
-        if (_listening)
-        {
-            return true;
-        }
-
-        await _subscribing.WaitAsync();
-        try
-        {
-            if (!_listening)
-            {
-                await store.SubscribeAsync(Channel, Heard);
-                _listening = true;
-            }
-        }
-        catch (StateStoreUnavailableException)
-        {
-            // Tried again when the next remix is watched; meanwhile streams read the kept status every interval.
-        }
-        finally
-        {
-            _subscribing.Release();
-        }
-
-        return _listening;
-    }
-
-    public void Dispose() => _subscribing.Dispose();
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken) =>
+        _listening = await store.ListenWhenReachableAsync(Channel, Heard, clock, stoppingToken);
 
     private void Heard(string message)
     {

@@ -76,8 +76,6 @@ internal sealed partial class StatusWatches
 
     internal StatusPolls Polls => _polls;
 
-    internal StatusChanges Changes => _changes;
-
     internal TimeProvider Clock => _clock;
 
     /// <summary>
