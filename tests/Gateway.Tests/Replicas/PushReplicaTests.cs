@@ -224,7 +224,8 @@ public sealed class PushReplicaTests
                 continue;
             }
 
-            var status = frame.Id!.Split('.')[0];
+            // The event's id: the status, with the queue position while queued (IN_QUEUE.3).
+            var status = frame.Id!;
             watch.Statuses.Add(status);
             if (status == "COMPLETED")
             {
@@ -284,6 +285,7 @@ public sealed class PushReplicaTests
     {
         public string Id => id;
 
+        /// <summary>The ids of the events it got: each status change once (<c>IN_QUEUE.1</c>, <c>IN_PROGRESS</c>, <c>COMPLETED</c>).</summary>
         public List<string> Statuses { get; } = [];
 
         public DateTimeOffset SawCompletedAt { get; set; }
