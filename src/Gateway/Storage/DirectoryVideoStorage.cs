@@ -1,0 +1,91 @@
+namespace Gateway.Storage;
+
+/// <summary>
+/// Videos as files in one directory, the embedded default: a single replica's disk, or a volume every
+/// replica mounts. A video is written to a temporary file beside its place and moved there once whole,
+/// so a reader never sees half of one.
+/// </summary>
+public sealed class DirectoryVideoStorage(string directory) : IVideoStorage
+{
+    private const string Partial = ".partial";
+
+    /// <summary>The directory, absolute.</summary>
+    public string Directory { get; } = Path.GetFullPath(directory);
+
+    public async Task SaveAsync(string name, Stream content, string contentType, CancellationToken cancellationToken)
+    {
+        var path = PathOf(name);
+        var partial = $"{path}.{Guid.NewGuid():N}{Partial}";
+        try
+        {
+            System.IO.Directory.CreateDirectory(Directory);
+            await using (var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
+            {
+                await content.CopyToAsync(file, cancellationToken);
+                await file.FlushAsync(cancellationToken);
+            }
+
+            File.Move(partial, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new VideoStorageUnavailableException($"The video directory {Directory} refused video {name}: {e.Message}", e);
+        }
+        finally
+        {
+            File.Delete(partial);
+        }
+    }
+
+    public Task<Stream?> OpenAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return Task.FromResult<Stream?>(new FileStream(PathOf(name), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1, FileOptions.Asynchronous));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return Task.FromResult<Stream?>(null);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new VideoStorageUnavailableException($"The video directory {Directory} cannot be read: {e.Message}", e);
+        }
+    }
+
+    public Task DeleteAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            File.Delete(PathOf(name));
+            return Task.CompletedTask;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new VideoStorageUnavailableException($"The video directory {Directory} refused to delete video {name}: {e.Message}", e);
+        }
+    }
+
+    public async Task CheckAsync(CancellationToken cancellationToken)
+    {
+        // Written and removed, as a copy would: a directory that exists but is read-only is not ready.
+        var probe = Path.Combine(Directory, $".ready.{Guid.NewGuid():N}{Partial}");
+        try
+        {
+            System.IO.Directory.CreateDirectory(Directory);
+            await File.WriteAllBytesAsync(probe, [], cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new VideoStorageUnavailableException($"The video directory {Directory} cannot be written to: {e.Message}", e);
+        }
+        finally
+        {
+            File.Delete(probe);
+        }
+    }
+
+    // Names are the gateway's own (request ids, checked against a strict pattern): never a path.
+    private string PathOf(string name) =>
+        name.Length > 0 && name.IndexOfAny(['/', '\\', '.']) < 0 ? Path.Combine(Directory, name) : throw new ArgumentException($"'{name}' is not a video name.", nameof(name));
+}
