@@ -9,6 +9,7 @@ using Gateway.Storage;
 using Gateway.Sunra;
 using Gateway.SunraCallbacks;
 using Gateway.SunraDoor;
+using Gateway.Videos;
 
 // Infrastructure first, then the adapters, the core, and the doors over it.
 var builder = GatewayHost.CreateBuilder(SandboxExtensions.WithoutSandboxSwitch(args));
@@ -28,6 +29,7 @@ builder.AddWebhooks();
 builder.AddRemixDoor();
 builder.AddSunraDoor();
 builder.AddSunraCallbacks();
+builder.AddKeptVideoDoor();
 builder.AddSandbox(args);
 
 return GatewayHost.Run(builder, app =>
@@ -47,6 +49,7 @@ return GatewayHost.Run(builder, app =>
     app.MapRemix();
     app.MapSunraDoor();
     app.MapSunraCallbacks();
+    app.MapKeptVideos();
     app.MapSandbox();
 });
 

@@ -33,6 +33,9 @@ public sealed class EmulatorServer : IAsyncDisposable
 
     public CallLog Calls => _app.Services.GetRequiredService<CallLog>();
 
+    /// <summary>How the result files are hosted, changeable while the emulator runs.</summary>
+    public FileHosting Files => _app.Services.GetRequiredService<FileHosting>();
+
     /// <summary>The webhook callbacks made when requests ended, and how each went.</summary>
     public WebhookLog Webhooks => _app.Services.GetRequiredService<WebhookLog>();
 

@@ -40,6 +40,7 @@ public static class SunraEmulatorApi
         services.AddSingleton(sp => new RequestLedger(sp.GetRequiredService<EmulatorOptions>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<EmulatorScript>();
+        services.AddSingleton<FileHosting>();
         services.AddSingleton<CallLog>();
         services.AddSingleton<AccountLimiter>();
         services.AddSingleton<WebhookLog>();
@@ -292,12 +293,12 @@ public static class SunraEmulatorApi
         return null;
     }
 
-    private static IResult DoubleSlashOrNoEndpoint(HttpContext http, RequestLedger queue, WebhookDelivery webhooks, EmulatorOptions options, TimeProvider clock, string? logs) =>
+    private static IResult DoubleSlashOrNoEndpoint(HttpContext http, RequestLedger queue, WebhookDelivery webhooks, FileHosting files, EmulatorOptions options, TimeProvider clock, string? logs) =>
         DoubleSlashCall.Of(http) switch
         {
             { Operation: SunraOperation.Status } call => Status(call.RequestId, http, queue, logs),
             { Operation: SunraOperation.StatusStream } call => StatusStream(call.RequestId, http, queue, options, clock, logs),
-            { Operation: SunraOperation.Result } call => Result(call.RequestId, http, queue),
+            { Operation: SunraOperation.Result } call => Result(call.RequestId, http, queue, files),
             { Operation: SunraOperation.Cancel } call => Cancel(call.RequestId, http, queue, webhooks),
             _ => Error(http, SunraErrors.EndpointNotFound, $"The queue has no endpoint for {http.Request.Method} {http.Request.Path}."),
         };
@@ -343,7 +344,7 @@ public static class SunraEmulatorApi
         }
     }
 
-    private static IResult Result(string requestId, HttpContext http, RequestLedger queue)
+    private static IResult Result(string requestId, HttpContext http, RequestLedger queue, FileHosting files)
     {
         if (queue.Find(requestId) is not { } found)
         {
@@ -357,22 +358,22 @@ public static class SunraEmulatorApi
                 SunraErrors.PredictionFailed,
                 failure.Message,
                 JsonSerializer.SerializeToElement(failure, EmulatorJsonContext.Default.GenerationError)),
-            QueueState.Completed => TypedResults.Json(ResultOf(found, BaseOf(http.Request)), SunraProtocolJsonContext.Default.SunraVideoOutput),
+            QueueState.Completed => TypedResults.Json(ResultOf(found, BaseOf(http.Request), files), SunraProtocolJsonContext.Default.SunraVideoOutput),
             QueueState.Canceled => Error(http, SunraErrors.RemixCanceled, $"Request '{requestId}' was canceled: it has no result."),
             _ => Error(http, SunraErrors.RequestNotCompleted, $"Request '{requestId}' has not completed yet: follow its status_url until it is COMPLETED."),
         };
     }
 
-    /// <summary>The output of a request completed with success, its file served from <paramref name="emulatorBase"/>.</summary>
-    internal static SunraVideoOutput ResultOf(EmulatedRequest request, string emulatorBase) =>
+    /// <summary>The output of a request completed with success, its file served from <paramref name="emulatorBase"/> (or where <paramref name="files"/> says).</summary>
+    internal static SunraVideoOutput ResultOf(EmulatedRequest request, string emulatorBase, FileHosting files) =>
         new()
         {
             Video = new SunraFile
             {
-                ContentType = "video/mp4",
+                ContentType = files.ContentType,
                 FileName = request.FileName,
-                FileSize = SampleVideo.Length,
-                Url = $"{emulatorBase}/files/{request.FileName}",
+                FileSize = files.ReportedSize ?? SampleVideo.Length,
+                Url = $"{files.UrlBase ?? emulatorBase}/files/{request.FileName}",
             },
         };
 
@@ -392,11 +393,33 @@ public static class SunraEmulatorApi
         return TypedResults.Json(new CancelAnswer("CANCELLATION_REQUESTED"), EmulatorJsonContext.Default.CancelAnswer);
     }
 
-    private static IResult File(string fileName, RequestLedger queue) =>
-        queue.Find(Path.GetFileNameWithoutExtension(fileName)) is { } request
-            && request.FileName == fileName && queue.StateOf(request) == QueueState.Completed && request.Failure is null
-            ? TypedResults.File(SampleVideo, "video/mp4", fileName, enableRangeProcessing: true)
-            : Results.NotFound();
+    private static async Task File(string fileName, RequestLedger queue, FileHosting files, HttpContext http)
+    {
+        files.Downloaded();
+        if (files.Gone || queue.Find(Path.GetFileNameWithoutExtension(fileName)) is not { } request
+            || request.FileName != fileName || queue.StateOf(request) != QueueState.Completed || request.Failure is not null)
+        {
+            http.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+
+        if (files.BytesPerSecond is not { } rate)
+        {
+            await TypedResults.File(SampleVideo, files.ContentType, fileName, enableRangeProcessing: true).ExecuteAsync(http);
+            return;
+        }
+
+        // Ten slices a second, each flushed: a reader sees the file arrive bit by bit.
+        http.Response.ContentType = files.ContentType;
+        http.Response.ContentLength = SampleVideo.Length;
+        var slice = Math.Max(1, rate / 10);
+        for (var sent = 0; sent < SampleVideo.Length; sent += slice)
+        {
+            await http.Response.Body.WriteAsync(SampleVideo.AsMemory(sent, Math.Min(slice, SampleVideo.Length - sent)), http.RequestAborted);
+            await http.Response.Body.FlushAsync(http.RequestAborted);
+            await Task.Delay(100, http.RequestAborted);
+        }
+    }
 
     internal static byte[] RenderStatus(RequestLedger queue, EmulatedRequest request, bool withLogs, string responseUrl)
     {
@@ -490,7 +513,7 @@ public static class SunraEmulatorApi
         return (response, response + "/status", response + "/cancel");
     }
 
-    private static byte[] SampleVideo => SampleVideoHolder.Bytes;
+    internal static byte[] SampleVideo => SampleVideoHolder.Bytes;
 
     private static class SampleVideoHolder
     {

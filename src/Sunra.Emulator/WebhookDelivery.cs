@@ -17,6 +17,7 @@ namespace Sunra.Emulator;
 internal sealed partial class WebhookDelivery(
     RequestLedger queue,
     EmulatorScript script,
+    FileHosting files,
     WebhookLog log,
     TimeProvider clock,
     ILogger<WebhookDelivery> logger) : IAsyncDisposable
@@ -135,7 +136,7 @@ internal sealed partial class WebhookDelivery(
     {
         var request = pending.Request;
         var callback = queue.StateOf(request) == QueueState.Completed && request.Failure is null
-            ? new WebhookCallbackBody("OK", request.Id, SunraEmulatorApi.ResultOf(request, pending.ResultBase), null)
+            ? new WebhookCallbackBody("OK", request.Id, SunraEmulatorApi.ResultOf(request, pending.ResultBase, files), null)
             : new WebhookCallbackBody("ERROR", request.Id, null, request.Failure ?? CanceledError(request));
         return JsonSerializer.SerializeToUtf8Bytes(callback, EmulatorJsonContext.Default.WebhookCallbackBody);
     }

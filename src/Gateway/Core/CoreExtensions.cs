@@ -1,3 +1,4 @@
+using Gateway.Core.Custody;
 using Gateway.Hosting;
 using Gateway.Sunra;
 using Microsoft.Extensions.Options;
@@ -10,8 +11,9 @@ public static class CoreExtensions
     /// The core every door uses: submit (<see cref="RemixSubmissions"/>), status and result
     /// (<see cref="RemixStatuses"/>), cancel (<see cref="RemixCancellations"/>), follow
     /// (<see cref="StatusFollower"/>), and the records of remixes: list (<see cref="RemixHistory"/>),
-    /// delete (<see cref="RemixDeletions"/>) and retention (<see cref="RecordSweeper"/>), with their
-    /// settings and metrics.
+    /// delete (<see cref="RemixDeletions"/>) and retention (<see cref="RecordSweeper"/>), and custody of
+    /// their videos (<see cref="VideoCustody"/>, <see cref="CustodyCopier"/>, <see cref="VideoLinks"/>),
+    /// with their settings and metrics.
     /// </summary>
     public static WebApplicationBuilder AddRemixCore(this WebApplicationBuilder builder)
     {
@@ -30,6 +32,16 @@ public static class CoreExtensions
         services.AddHostedService(provider => provider.GetRequiredService<RemixEvictions>());
         services.AddSingleton<RecordSweeper>();
         services.AddHostedService(provider => provider.GetRequiredService<RecordSweeper>());
+        services.AddSingleton<KeptResults>();
+        services.AddSingleton<VideoLinks>();
+        services.AddSingleton<VideoCustody>();
+        services.AddSingleton<CustodyMetrics>();
+        services.AddSingleton<VideoSource>();
+        services.AddSingleton<CustodyCopier>();
+        services.AddHostedService(provider => provider.GetRequiredService<CustodyCopier>());
+        services.AddHttpClient(VideoSource.ClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(10) })
+            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
         services.AddScoped<RemixHistory>();
         services.AddScoped<RemixDeletions>();
         services.AddScoped<RemixOwnership>();

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Gateway.Core.Custody;
 
 namespace Gateway.Core;
 
@@ -9,7 +10,8 @@ namespace Gateway.Core;
 [JsonSerializable(typeof(SubmittedRemix))]
 [JsonSerializable(typeof(RemixState))]
 [JsonSerializable(typeof(RemixStatus))]
-[JsonSerializable(typeof(RemixResult))]
+[JsonSerializable(typeof(KeptResult))]
+[JsonSerializable(typeof(CustodyJob))]
 [JsonSerializable(typeof(KeptStatus))]
 [JsonSerializable(typeof(RemixRecord))]
 internal sealed partial class CoreJsonContext : JsonSerializerContext;

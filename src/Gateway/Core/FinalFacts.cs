@@ -1,10 +1,11 @@
+using Gateway.Core.Custody;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace Gateway.Core;
 
 /// <summary>
 /// What never changes once known, kept in this replica so that reading it again costs the state store
-/// nothing: a remix's final status (COMPLETED, CANCELED) and its result. Bounded: the least recently
+/// nothing: a remix's final status (COMPLETED, CANCELED) and its result once settled (<see cref="KeptResults"/>). Bounded: the least recently
 /// read go first when it is full, and are read from the store again when asked for.
 /// </summary>
 internal sealed class FinalFacts : IDisposable
@@ -27,9 +28,9 @@ internal sealed class FinalFacts : IDisposable
         }
     }
 
-    public RemixResult? ResultOf(string requestId) => _results.TryGetValue(requestId, out RemixResult? result) ? result : null;
+    public KeptResult? ResultOf(string requestId) => _results.TryGetValue(requestId, out KeptResult? result) ? result : null;
 
-    public void Remember(string requestId, RemixResult result) => _results.Set(requestId, result, Entry());
+    public void Remember(string requestId, KeptResult result) => _results.Set(requestId, result, Entry());
 
     /// <summary>Drops what is kept of a deleted remix.</summary>
     public void Forget(string requestId)

@@ -1,13 +1,15 @@
+using Gateway.Core.Custody;
 using Gateway.State;
 
 namespace Gateway.Core;
 
 /// <summary>
-/// Removes the records older than <c>Gateway:Records:RetentionDays</c> with their index entries, in the
-/// background, on one replica at a time: each interval, the replica that takes the sweep's lease in the
-/// store sweeps. (A record itself also runs out in the store; the indexes are what need sweeping.)
+/// Removes the records older than <c>Gateway:Records:RetentionDays</c> with their index entries and kept
+/// videos, and the videos kept longer than <c>Gateway:Custody:RetentionDays</c>, in the background, on
+/// one replica at a time: each interval, the replica that takes the sweep's lease in the store sweeps.
+/// (A record itself also runs out in the store; the indexes and the videos are what need sweeping.)
 /// </summary>
-internal sealed partial class RecordSweeper(RemixRecords records, IStateStore store, TimeProvider clock, ILogger<RecordSweeper> logger) : BackgroundService
+internal sealed partial class RecordSweeper(RemixRecords records, VideoCustody custody, IStateStore store, TimeProvider clock, ILogger<RecordSweeper> logger) : BackgroundService
 {
     internal static readonly TimeSpan Interval = TimeSpan.FromMinutes(5);
 
@@ -25,17 +27,31 @@ internal sealed partial class RecordSweeper(RemixRecords records, IStateStore st
             return false;
         }
 
-        int removed, total = 0;
+        IReadOnlyList<string> removed;
+        var total = 0;
         do
         {
             removed = await records.ForgetExpiredAsync(Batch);
-            total += removed;
-        }
-        while (removed == Batch);
+            foreach (var requestId in removed)
+            {
+                await custody.ForgetAsync(requestId);
+            }
 
-        if (total > 0)
+            total += removed.Count;
+        }
+        while (removed.Count == Batch);
+
+        int videos, totalVideos = 0;
+        do
         {
-            LogSwept(total);
+            videos = await custody.ForgetExpiredAsync(Batch);
+            totalVideos += videos;
+        }
+        while (videos == Batch);
+
+        if (total > 0 || totalVideos > 0)
+        {
+            LogSwept(total, totalVideos);
         }
 
         return true;
@@ -55,13 +71,13 @@ internal sealed partial class RecordSweeper(RemixRecords records, IStateStore st
             {
                 await SweepAsync();
             }
-            catch (StateStoreUnavailableException)
+            catch (Exception e) when (e is StateStoreUnavailableException or Storage.VideoStorageUnavailableException)
             {
                 // Swept at the next interval; until then the expired records are already gone from the store, only their index entries wait.
             }
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Count} expired remix records from their callers' lists")]
-    private partial void LogSwept(int count);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Count} expired remix records from their callers' lists, and {Videos} kept videos past their retention")]
+    private partial void LogSwept(int count, int videos);
 }

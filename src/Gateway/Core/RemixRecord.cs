@@ -1,3 +1,4 @@
+using Gateway.Core.Custody;
 using Gateway.Problems;
 
 namespace Gateway.Core;
@@ -32,11 +33,8 @@ public sealed record RemixRecord
     /// <summary>COMPLETED without success: why.</summary>
     public GenerationFailure? Error { get; init; }
 
-    /// <summary>
-    /// Where the gateway keeps the video in its own storage: null until custody of videos (issue 18's
-    /// second part) copies it there, which fills it in.
-    /// </summary>
-    public string? KeptVideo { get; init; }
+    /// <summary>The gateway's own copy of the video, once custody made it: null until then (and when it could not).</summary>
+    public KeptVideo? KeptVideo { get; init; }
 
     /// <summary>Whether <paramref name="status"/> is news to this record: a later state (a final one is never replaced).</summary>
     internal bool IsBehind(RemixStatus status) => Stage(status.Status) > Stage(Status);

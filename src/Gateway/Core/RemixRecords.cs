@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gateway.Core.Custody;
 using Gateway.State;
 using Microsoft.Extensions.Options;
 
@@ -100,6 +101,32 @@ internal sealed partial class RemixRecords(IStateStore store, IOptions<RemixOpti
         }
     }
 
+    /// <summary>Notes where the gateway keeps the remix's video (only while the store answers: the kept result is what answers for it).</summary>
+    public async Task NoteKeptAsync(string requestId, KeptVideo video)
+    {
+        try
+        {
+            for (var attempt = 0; attempt < NoteAttempts; attempt++)
+            {
+                if (await store.GetAsync(Key(requestId)) is not { } json
+                    || JsonSerializer.Deserialize(json, CoreJsonContext.Default.RemixRecord) is not { } record)
+                {
+                    return;
+                }
+
+                var updated = record with { KeptVideo = video };
+                if (await store.ReplaceAsync(Key(requestId), json, Serialize(updated), TimeLeft(updated)))
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception e) when (e is StateStoreUnavailableException or JsonException)
+        {
+            LogNotNoted(requestId, "its kept video");
+        }
+    }
+
     /// <summary>Removes the record and its index entries.</summary>
     public async Task ForgetAsync(string requestId, string caller)
     {
@@ -111,18 +138,20 @@ internal sealed partial class RemixRecords(IStateStore store, IOptions<RemixOpti
 
     /// <summary>
     /// Removes up to <paramref name="count"/> records submitted more than <c>Gateway:Records:RetentionDays</c>
-    /// ago, with their index entries; how many it removed (fewer than asked: there are no more).
+    /// ago, with their index entries; the request ids it removed (fewer than asked: there are no more).
     /// </summary>
-    public async Task<int> ForgetExpiredAsync(int count)
+    public async Task<IReadOnlyList<string>> ForgetExpiredAsync(int count)
     {
         var cutoff = (clock.GetUtcNow() - Settings.Retention).ToUnixTimeMilliseconds();
         var expired = await store.IndexedUpToAsync(Expiring, cutoff, count);
-        await Task.WhenAll(expired.Select(entry =>
+        var requestIds = new string[expired.Count];
+        await Task.WhenAll(expired.Select((entry, i) =>
         {
             var separator = entry.Member.IndexOf(' ', StringComparison.Ordinal);
-            return ForgetAsync(entry.Member[..separator], entry.Member[(separator + 1)..]);
+            requestIds[i] = entry.Member[..separator];
+            return ForgetAsync(requestIds[i], entry.Member[(separator + 1)..]);
         }));
-        return expired.Count;
+        return requestIds;
     }
 
     // The record's own time to live runs from its submit, however often it is written again.

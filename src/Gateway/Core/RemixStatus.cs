@@ -58,6 +58,13 @@ public sealed record RemixMetrics
 public sealed record RemixResult
 {
     public required RemixVideo Video { get; init; }
+
+    /// <summary>
+    /// The result with the gateway's link to a kept video made absolute against the address the caller
+    /// reached the gateway at (<c>https://gateway.example</c>), for clients that download it themselves.
+    /// </summary>
+    public RemixResult ResolvedAgainst(string origin) =>
+        Video is { KeptByGateway: true, Url: ['/', ..] } ? this with { Video = Video with { Url = origin + Video.Url } } : this;
 }
 
 /// <summary>A generated file, as Sunra stores it.</summary>
@@ -72,6 +79,19 @@ public sealed record RemixVideo
     /// <summary>The size of the file in bytes.</summary>
     public required long FileSize { get; init; }
 
-    /// <summary>Where the file can be downloaded from.</summary>
+    /// <summary>Where the file can be downloaded from: see <c>kept_by_gateway</c>.</summary>
     public required string Url { get; init; }
+
+    /// <summary>
+    /// true: <c>url</c> is the gateway's signed link to its own copy of the video, which needs no caller
+    /// key and works until <c>url_expires_at</c> (read the result again for a fresh one). false: <c>url</c>
+    /// is Sunra's, until the gateway has copied the video (or when it could not).
+    /// </summary>
+    public bool KeptByGateway { get; init; }
+
+    /// <summary>When kept by the gateway: the SHA-256 of the file, in hex (also its <c>ETag</c>).</summary>
+    public string? Sha256 { get; init; }
+
+    /// <summary>When kept by the gateway: when <c>url</c> stops working.</summary>
+    public DateTimeOffset? UrlExpiresAt { get; init; }
 }

@@ -1,3 +1,4 @@
+using Gateway.Core.Custody;
 using Gateway.Problems;
 using Gateway.State;
 using Gateway.Sunra;
@@ -23,8 +24,8 @@ internal sealed class RemixStatuses(
     StatusPolls polls,
     PollCadence cadence,
     FinalFacts finals,
-    IStateStore store,
-    IOptions<RemixOptions> options)
+    KeptResults results,
+    VideoCustody custody)
 {
     /// <summary>
     /// The caller's remix's status. When this replica knows neither the remix's owner nor its final
@@ -83,7 +84,9 @@ internal sealed class RemixStatuses(
         }
 
         var result = await GetResultAsync(requestId, cancellationToken);
-        return result.Failed ? ResultRead.Refused(result.Problem) : new ResultRead(ResultKind.Video, status.Value, result.Value, null);
+        return result.Failed
+            ? ResultRead.Refused(result.Problem)
+            : new ResultRead(ResultKind.Video, status.Value, await custody.PresentAsync(requestId, result.Value), null) { SunraVideo = result.Value.Video };
     }
 
     /// <summary>
@@ -101,36 +104,26 @@ internal sealed class RemixStatuses(
         return await polls.ReadAsync(requestId, cancellationToken);
     }
 
-    private async Task<Outcome<RemixResult>> GetResultAsync(string requestId, CancellationToken cancellationToken)
+    private async Task<Outcome<KeptResult>> GetResultAsync(string requestId, CancellationToken cancellationToken)
     {
-        if (finals.ResultOf(requestId) is { } known)
+        if (await results.FindAsync(requestId) is { } kept)
         {
-            return known;
-        }
-
-        if (await store.TryGetAsync(ResultKey(requestId), CoreJsonContext.Default.RemixResult) is { } kept)
-        {
-            finals.Remember(requestId, kept);
             return kept;
         }
 
         var file = await sunra.GetResultAsync(requestId, cancellationToken);
         if (file.Failed)
         {
-            return file.FailedAs<RemixResult>();
+            return file.FailedAs<KeptResult>();
         }
 
-        var result = new RemixResult
-        {
-            Video = new RemixVideo { ContentType = file.Value.ContentType, FileName = file.Value.FileName, FileSize = file.Value.FileSize, Url = file.Value.Url },
-        };
-        finals.Remember(requestId, result);
-        await store.TryKeepAsync(ResultKey(requestId), result, CoreJsonContext.Default.RemixResult, options.Value.Records.FactsRetention);
-        return result;
+        var video = new RemixVideo { ContentType = file.Value.ContentType, FileName = file.Value.FileName, FileSize = file.Value.FileSize, Url = file.Value.Url };
+        await results.KeepAsync(requestId, video);
+        return new KeptResult { Video = video };
     }
 
     /// <summary>Removes the kept result of a deleted remix.</summary>
-    public Task ForgetResultAsync(string requestId) => store.RemoveAsync(ResultKey(requestId));
+    public Task ForgetResultAsync(string requestId) => results.ForgetAsync(requestId);
 
     /// <summary>
     /// A status as the gateway tells it: a queue position only while queued, and a COMPLETED that
@@ -160,6 +153,4 @@ internal sealed class RemixStatuses(
         SunraQueueState.Completed => RemixState.Completed,
         _ => RemixState.Canceled,
     };
-
-    private static string ResultKey(string requestId) => "result:" + requestId;
 }

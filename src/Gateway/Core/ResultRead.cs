@@ -21,11 +21,20 @@ public enum ResultKind
     Refused,
 }
 
-/// <summary>What reading a remix's result found: its kind, the status that decided it, the video, or the problem.</summary>
+/// <summary>
+/// What reading a remix's result found: its kind, the status that decided it, the video (with the gateway's
+/// link, relative to its own address, once custody kept it), or the problem.
+/// </summary>
 public sealed record ResultRead(ResultKind Kind, RemixStatus? Status, RemixResult? Result, Problem? Problem)
 {
     /// <summary>When a remix that has not finished is worth asking about again: the status is not news sooner.</summary>
     public TimeSpan? RetryAfter { get; init; }
+
+    /// <summary>
+    /// The video as Sunra gave it, its URL Sunra's, for a message sent outside a request (a webhook), which
+    /// has no address of the gateway's to resolve a link to the kept copy against.
+    /// </summary>
+    public RemixVideo? SunraVideo { get; init; }
 
     internal static ResultRead Refused(Problem problem) => new(ResultKind.Refused, null, null, problem);
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Gateway.Core.Custody;
 using Gateway.Problems;
 using Gateway.State;
 using Gateway.Sunra;
@@ -26,6 +27,7 @@ internal sealed class StatusPolls(
     FinalFacts finals,
     StatusChanges changes,
     RemixRecords records,
+    VideoCustody custody,
     IOptions<RemixOptions> options,
     TimeProvider clock,
     CoreMetrics metrics)
@@ -186,6 +188,10 @@ internal sealed class StatusPolls(
         if (status.Status != kept?.Status)
         {
             await records.NoteAsync(status);
+            if (status is { Status: RemixState.Completed, Success: true })
+            {
+                await custody.QueueAsync(requestId);
+            }
         }
 
         if (status.ChangeKey != kept?.ChangeKey)

@@ -200,7 +200,7 @@ internal sealed partial class WebhookDispatcher(
                 LogRemixUnknown(requestId);
                 return (null, true);
             case ResultKind.Video:
-                return (new RemixWebhook { RequestId = requestId, Status = RemixState.Completed, Video = read.Result!.Video, Timestamp = default }, false);
+                return (new RemixWebhook { RequestId = requestId, Status = RemixState.Completed, Video = read.SunraVideo, Timestamp = default }, false);
             case ResultKind.Failed or ResultKind.Canceled:
                 return (new RemixWebhook { RequestId = requestId, Status = read.Status!.Status, Error = read.Status.Error, Timestamp = default }, false);
             default:

@@ -140,6 +140,25 @@ public static class ProblemCatalog
         "/problems/callback-unknown", Status404NotFound, "No such callback",
         "This is not the callback URL of any remix. Nothing was done.");
 
+    public static readonly ProblemType VideoLinkInvalid = new(
+        "/problems/video-link-invalid", Status403Forbidden, "The video link is not valid",
+        "This link was not made by the gateway for this video: it was changed, or it is another remix's. Read the remix's result for its link.");
+
+    public static readonly ProblemType VideoLinkExpired = new(
+        "/problems/video-link-expired", Status410Gone, "The video link has expired",
+        "This link to a kept video has expired. Read the remix's result again for a fresh link.");
+
+    public static readonly ProblemType VideoNotKept = new(
+        "/problems/video-not-kept", Status404NotFound, "No kept video",
+        "The gateway keeps no video for this remix: it was deleted, or its retention ended.");
+
+    public static readonly ProblemType StorageUnavailable = new(
+        "/problems/storage-unavailable", Status503ServiceUnavailable, "The gateway's video storage cannot be reached",
+        "The gateway cannot reach the storage of its kept videos, so it did nothing. Try again after the Retry-After delay.")
+    {
+        WithRetryAfter = true,
+    };
+
     /// <summary>
     /// The largest valid remix is a 5000-code-point prompt written entirely as <c>\uXXXX\uXXXX</c>
     /// escapes (about 60 KB) with a long video_id; twice that is plenty, megabytes are refused (413).
@@ -163,6 +182,7 @@ public static class ProblemCatalog
         UpstreamUnreachable, UpstreamThrottled, UpstreamTimeout, UpstreamUnavailable, StateUnavailable,
         IdempotencyKeyReused, IdempotencyOutcomeUnknown, IdempotencyKeyInUse,
         EndpointNotFound, RequestNotCompleted, PredictionFailed, ProxyTargetRefused, CallbackUnknown,
+        VideoLinkInvalid, VideoLinkExpired, VideoNotKept, StorageUnavailable,
     ];
 
     // The problems whose detail names the occurrence, written once here so that every part of the

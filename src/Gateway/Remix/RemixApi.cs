@@ -164,7 +164,7 @@ public static class RemixApi
         switch (read.Kind)
         {
             case ResultKind.Video:
-                return TypedResults.Ok(read.Result);
+                return TypedResults.Ok(read.Result!.ResolvedAgainst(http.Request.Origin()));
             case ResultKind.NotFinished:
                 http.Response.Headers.RetryAfter = ProblemResults.RetryAfterSeconds(read.RetryAfter!.Value);
                 return TypedResults.Accepted(RemixLinks.Status(requestId), read.Status);

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Gateway.Callers;
+using Gateway.Storage;
 using Gateway.Sunra;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -59,6 +60,10 @@ public static partial class SandboxExtensions
         });
         builder.Services.Replace(ServiceDescriptor.Singleton(new SunraKey(key)));
         builder.Services.Replace(ServiceDescriptor.Singleton<ISunraBaseAddress, SandboxBaseAddress>());
+
+        // The emulator's files are served by the gateway itself, on loopback (SandboxBaseAddress): its copies come from there.
+        builder.Services.PostConfigure<CustodySettings>(settings =>
+            settings.Custody.AllowedSourceHosts = [.. settings.Custody.SourceHosts, "127.0.0.1", "localhost"]);
         return builder;
     }
 

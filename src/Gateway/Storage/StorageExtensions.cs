@@ -15,6 +15,7 @@ public static class StorageExtensions
         var services = builder.Services;
         services.AddGatewayOptions<CustodySettings>();
         services.AddSingleton<IValidateOptions<CustodySettings>, CustodySettingsValidator>();
+        services.AddExceptionHandler<VideoStorageUnavailableHandler>();
         services.AddSingleton<IVideoStorage>(provider =>
         {
             var custody = provider.GetRequiredService<IOptions<CustodySettings>>().Value.Custody;

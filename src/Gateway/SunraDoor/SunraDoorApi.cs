@@ -258,7 +258,7 @@ public static class SunraDoorApi
         var read = await statuses.ReadResultAsync(requestId, http.CallerName(), http.RequestAborted);
         return read.Kind switch
         {
-            ResultKind.Video => TypedResults.Ok(read.Result),
+            ResultKind.Video => TypedResults.Ok(read.Result!.ResolvedAgainst(http.Request.Origin())),
             ResultKind.NotFinished => ProblemCatalog.NotCompleted(requestId).ToResult(http),
             ResultKind.Canceled => ProblemCatalog.Canceled(requestId).ToResult(http),
             ResultKind.Failed => ProblemCatalog.Failed(ProblemCatalog.PredictionFailed, read.Status!.Error).ToResult(http),

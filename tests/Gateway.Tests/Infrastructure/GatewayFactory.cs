@@ -29,6 +29,18 @@ public sealed class GatewayFactory(EmulatorServer sunra, IReadOnlyDictionary<str
 
     public EmulatorServer Sunra => sunra;
 
+    /// <summary>Where this host keeps videos when a test turns custody on; removed with the host.</summary>
+    public string VideoDirectory { get; } = Path.Combine(Path.GetTempPath(), "gateway-videos-" + Guid.NewGuid().ToString("N"));
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (Directory.Exists(VideoDirectory))
+        {
+            Directory.Delete(VideoDirectory, recursive: true);
+        }
+    }
+
     /// <summary>A client of the test server whose every answer is held to the gateway's OpenAPI document (see <see cref="OpenApiConformance"/>).</summary>
     public new HttpClient CreateClient() => OpenApiConformance.CreateClient(this);
 
@@ -65,6 +77,12 @@ public sealed class GatewayFactory(EmulatorServer sunra, IReadOnlyDictionary<str
         builder.UseSetting("Serilog:MinimumLevel:Default", "Verbose");
         builder.UseSetting("Serilog:MinimumLevel:Override:Microsoft", "Verbose");
         builder.UseSetting("Serilog:MinimumLevel:Override:System", "Verbose");
+
+        // Custody is off unless a test is about it (a kept video changes a result's url): then its
+        // videos go to a directory of this host's own, copied from the emulator's loopback address.
+        builder.UseSetting("Gateway:Custody:Enabled", "false");
+        builder.UseSetting("Gateway:Custody:Directory", VideoDirectory);
+        builder.UseSetting("Gateway:Custody:AllowedSourceHosts:0", "127.0.0.1");
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             builder.UseSetting(key, value);

@@ -67,6 +67,7 @@ public sealed class GatewayProcess : IAsyncDisposable
             ["SUNRA_KEY"] = GatewayFactory.SunraKey,
             ["Sunra__BaseUrl"] = sunra.BaseUrl.ToString(),
             ["Gateway__Clients__orders__KeySha256"] = global::Gateway.Callers.CallerDirectory.HashOf(GatewayFactory.OrdersKey),
+            ["Gateway__Custody__Enabled"] = "false",
         };
         foreach (var (name, value) in settings)
         {

@@ -70,6 +70,7 @@ public sealed class ReplicaSet : IAsyncDisposable
             ["Gateway__Clients__orders__WebhookSecret"] = OrdersWebhookSecret,
             ["Gateway__Webhooks__AllowedHosts__0"] = "127.0.0.1",
             ["Gateway__Webhooks__FirstRetrySeconds"] = "0.2",
+            ["Gateway__Custody__Enabled"] = "false",
             ["Gateway__Clients__billing__KeySha256"] = CallerDirectory.HashOf(GatewayFactory.BillingKey),
             ["Gateway__Clients__quota__KeySha256"] = CallerDirectory.HashOf(QuotaCallerKey),
             ["Gateway__Clients__quota__DailySubmitQuota"] = "3",

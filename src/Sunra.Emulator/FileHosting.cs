@@ -1,0 +1,34 @@
+namespace Sunra.Emulator;
+
+/// <summary>
+/// How the emulator hosts its result files (Sunra's storage), changeable while it runs, so that tests
+/// can act out what that storage may do: serve something that is not a video, misreport a size, hand out
+/// a URL elsewhere, send slowly, or forget the file.
+/// </summary>
+public sealed class FileHosting
+{
+    private int _downloads;
+
+    /// <summary>The sample video every completed request's file is.</summary>
+    public static ReadOnlyMemory<byte> Sample => SunraEmulatorApi.SampleVideo;
+
+    /// <summary>The type a result names and a file is served as.</summary>
+    public string ContentType { get; set; } = "video/mp4";
+
+    /// <summary>The <c>file_size</c> a result says, when not the file's own.</summary>
+    public long? ReportedSize { get; set; }
+
+    /// <summary>Where a result's URL points instead of the emulator itself (e.g. <c>http://localhost:5000</c>): the file is then not the emulator's to serve.</summary>
+    public string? UrlBase { get; set; }
+
+    /// <summary>Send files this slowly (a slow storage, or one a copy can be caught in the middle of).</summary>
+    public int? BytesPerSecond { get; set; }
+
+    /// <summary>Every file is gone (404), as when a URL has expired.</summary>
+    public bool Gone { get; set; }
+
+    /// <summary>How many times a file was asked for.</summary>
+    public int Downloads => Volatile.Read(ref _downloads);
+
+    internal void Downloaded() => Interlocked.Increment(ref _downloads);
+}
