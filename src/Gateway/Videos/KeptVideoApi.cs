@@ -38,10 +38,10 @@ public static class KeptVideoApi
                 "The video the gateway copied from Sunra, as video/*, with Content-Length, Accept-Ranges and an ETag (its SHA-256). " +
                 "Send Range to read part of it (206), If-None-Match to revalidate (304). The link's expires and signature come from the result; " +
                 "a changed link, or another remix's, is refused (403), an expired one is gone (410).")
-            .Produces(StatusCodes.Status200OK, contentType: "video/mp4")
-            .Produces(StatusCodes.Status206PartialContent, contentType: "video/mp4")
+            .Produces<Stream>(StatusCodes.Status200OK, "video/mp4")
+            .Produces<Stream>(StatusCodes.Status206PartialContent, "video/mp4")
             .Produces(StatusCodes.Status304NotModified)
-            .Produces(StatusCodes.Status416RangeNotSatisfiable)
+            .Produces<Stream>(StatusCodes.Status416RangeNotSatisfiable, "video/mp4")
             .ProducesProblems(VideoLinkInvalid, VideoLinkExpired, VideoNotKept, StateUnavailable, StorageUnavailable);
         return app;
     }
