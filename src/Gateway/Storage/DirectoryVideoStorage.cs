@@ -85,7 +85,5 @@ public sealed class DirectoryVideoStorage(string directory) : IVideoStorage
         }
     }
 
-    // Names are the gateway's own (request ids, checked against a strict pattern): never a path.
-    private string PathOf(string name) =>
-        name.Length > 0 && name.IndexOfAny(['/', '\\', '.']) < 0 ? Path.Combine(Directory, name) : throw new ArgumentException($"'{name}' is not a video name.", nameof(name));
+    private string PathOf(string name) => Path.Combine(Directory, VideoName.Checked(name));
 }

@@ -18,7 +18,12 @@ public static class StorageExtensions
         services.AddSingleton<IVideoStorage>(provider =>
         {
             var custody = provider.GetRequiredService<IOptions<CustodySettings>>().Value.Custody;
-            return new DirectoryVideoStorage(custody.DirectoryPath);
+            return custody.Storage switch
+            {
+                VideoStorageKind.Directory => new DirectoryVideoStorage(custody.DirectoryPath),
+                VideoStorageKind.AzureBlob => new AzureBlobVideoStorage(custody.AzureBlob),
+                _ => throw new InvalidOperationException($"Gateway:Custody:Storage {custody.Storage} is not a video storage."),
+            };
         });
         services.AddHealthChecks().AddCheck<VideoStorageHealthCheck>("videos", tags: [HealthExtensions.Ready]);
         return builder;
