@@ -6,9 +6,9 @@
 # "tests: N passed, N failed, N skipped".
 #
 # bash tests/run.sh --fast runs the fast tier: every test but those marked [FullTier] (trait
-# Tier=Full), which start processes of their own (redis-server, nginx, Chromium, Node, curl, the
-# gateway as a process). It needs only the .NET SDK: no apt, no npm, no publish, and it builds the
-# test project alone, not the benchmarks.
+# Tier=Full), which start processes of their own (redis-server, nginx, Chromium, Node, Azurite,
+# curl, the gateway as a process). It needs only the .NET SDK: no apt, no npm, no publish, and it
+# builds the test project alone, not the benchmarks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/apt-install.sh
@@ -48,6 +48,8 @@ else
 
   # The JavaScript client's flow runs on the libraries that client is built on, pinned by the lock file.
   npm ci --prefix tests/sunra-js --no-audit --no-fund --loglevel=error
+  # The blob storage's tests run against Azurite, Microsoft's storage emulator, pinned by its lock file.
+  npm ci --prefix tests/azurite --no-audit --no-fund --loglevel=error
 
   # The multi-instance tests run the gateway as it is deployed: the output of dotnet publish
   # (tests/Gateway.Tests/Infrastructure/PublishedGateway.cs looks for it there).

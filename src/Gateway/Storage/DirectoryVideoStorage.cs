@@ -33,7 +33,7 @@ public sealed class DirectoryVideoStorage(string directory) : IVideoStorage
         }
         finally
         {
-            File.Delete(partial);
+            DeleteFile(partial);
         }
     }
 
@@ -57,7 +57,7 @@ public sealed class DirectoryVideoStorage(string directory) : IVideoStorage
     {
         try
         {
-            File.Delete(PathOf(name));
+            DeleteFile(PathOf(name));
             return Task.CompletedTask;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -81,11 +81,23 @@ public sealed class DirectoryVideoStorage(string directory) : IVideoStorage
         }
         finally
         {
-            File.Delete(probe);
+            DeleteFile(probe);
         }
     }
 
-    // Names are the gateway's own (request ids, checked against a strict pattern): never a path.
-    private string PathOf(string name) =>
-        name.Length > 0 && name.IndexOfAny(['/', '\\', '.']) < 0 ? Path.Combine(Directory, name) : throw new ArgumentException($"'{name}' is not a video name.", nameof(name));
+    private string PathOf(string name) => Path.Combine(Directory, VideoName.Checked(name));
+
+    // File.Delete lets a missing file go but not a missing directory: a storage never written to has no
+    // video to delete, and a directory that could not be made has no partial file to clean up (the
+    // exception that says why must not be replaced by this one).
+    private static void DeleteFile(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
 }

@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+using Azure.Storage.Blobs;
 using Gateway.Hosting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -19,7 +21,12 @@ public static class StorageExtensions
         services.AddSingleton<IVideoStorage>(provider =>
         {
             var custody = provider.GetRequiredService<IOptions<CustodySettings>>().Value.Custody;
-            return new DirectoryVideoStorage(custody.DirectoryPath);
+            return custody.Storage switch
+            {
+                VideoStorageKind.Directory => new DirectoryVideoStorage(custody.DirectoryPath),
+                VideoStorageKind.AzureBlob => new AzureBlobVideoStorage(custody.AzureBlob),
+                _ => throw new InvalidOperationException($"Gateway:Custody:Storage {custody.Storage} is not a video storage."),
+            };
         });
         services.AddHealthChecks().AddCheck<VideoStorageHealthCheck>("videos", tags: [HealthExtensions.Ready]);
         return builder;
@@ -48,7 +55,7 @@ internal sealed class VideoStorageHealthCheck(IVideoStorage storage, IOptions<Cu
 }
 
 /// <summary>Names custody's setting at fault, at start-up.</summary>
-internal sealed class CustodySettingsValidator : IValidateOptions<CustodySettings>
+internal sealed partial class CustodySettingsValidator : IValidateOptions<CustodySettings>
 {
     public ValidateOptionsResult Validate(string? name, CustodySettings options)
     {
@@ -99,11 +106,42 @@ internal sealed class CustodySettingsValidator : IValidateOptions<CustodySetting
             failures.Add("Gateway:Custody:Concurrency must be between 1 and 64.");
         }
 
-        if (custody.Enabled && custody.Storage == VideoStorageKind.AzureBlob && string.IsNullOrWhiteSpace(custody.AzureBlob.ConnectionString))
+        if (custody.Enabled && custody.Storage == VideoStorageKind.AzureBlob)
         {
-            failures.Add("Gateway:Custody:AzureBlob:ConnectionString is needed when Gateway:Custody:Storage is AzureBlob.");
+            if (string.IsNullOrWhiteSpace(custody.AzureBlob.ConnectionString))
+            {
+                failures.Add("Gateway:Custody:AzureBlob:ConnectionString is needed when Gateway:Custody:Storage is AzureBlob.");
+            }
+            else if (!IsConnectionString(custody.AzureBlob.ConnectionString))
+            {
+                // Not quoted back: it is a secret, and a misplaced one may be a real key.
+                failures.Add("Gateway:Custody:AzureBlob:ConnectionString is not a storage account's connection string (AccountName and AccountKey, or BlobEndpoint and SharedAccessSignature).");
+            }
+
+            if (!ContainerName().IsMatch(custody.AzureBlob.Container))
+            {
+                failures.Add("Gateway:Custody:AzureBlob:Container must be 3 to 63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit.");
+            }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    // The SDK's own parser, which reaches nothing: what it refuses here would fail the first copy.
+    private static bool IsConnectionString(string connectionString)
+    {
+        try
+        {
+            _ = new BlobServiceClient(connectionString);
+            return true;
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    // Azure's rule for container names.
+    [GeneratedRegex("^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$")]
+    private static partial Regex ContainerName();
 }
