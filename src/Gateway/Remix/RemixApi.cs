@@ -97,9 +97,9 @@ public static class RemixApi
             .WithName(RemixExamples.Delete)
             .WithSummary("Delete a remix")
             .WithDescription(
-                "Forgets the remix: its record, its status and its result, on every replica; answers 204, and 404 from then on. " +
+                "Forgets the remix: its record, the gateway's copy of its video, its status and its result, on every replica; answers 204, and 404 from then on. " +
                 "A remix still IN_QUEUE or IN_PROGRESS is refused with 409 (remix-running): cancel it first, then delete it once it is CANCELED or COMPLETED.")
-            .ProducesProblems(RemixRunning);
+            .ProducesProblems(RemixRunning, StorageUnavailable);
 
         one.MapGet("/events", Events)
             .RequireRateLimiting(CallerPolicies.Events)

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Gateway.Core.Custody;
 using Gateway.Hosting;
 using Gateway.Problems;
@@ -42,6 +43,16 @@ public static class KeptVideoApi
             .Produces<Stream>(StatusCodes.Status206PartialContent, "video/mp4")
             .Produces(StatusCodes.Status304NotModified)
             .Produces<Stream>(StatusCodes.Status416RangeNotSatisfiable, "video/mp4")
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                // A range past the end is answered with Content-Range: bytes */{length} and an empty body.
+                if (operation.Responses?.TryGetValue("416", out var unsatisfiable) is true && unsatisfiable.Content?.TryGetValue("video/mp4", out var empty) is true)
+                {
+                    empty.Example = JsonValue.Create(string.Empty);
+                }
+
+                return Task.CompletedTask;
+            })
             .ProducesProblems(VideoLinkInvalid, VideoLinkExpired, VideoNotKept, StateUnavailable, StorageUnavailable);
         return app;
     }

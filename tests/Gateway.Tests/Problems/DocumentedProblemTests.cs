@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Gateway.Problems;
 using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Sunra.Emulator;
 
@@ -20,6 +21,9 @@ public enum Door
 
     /// <summary><c>/api/sunra/proxy</c>: the same, reached through Sunra's client proxy protocol.</summary>
     Proxy,
+
+    /// <summary><c>/videos/{request_id}</c>: kept videos through their signed links; RFC 9457 problems, as on <c>/remix</c>.</summary>
+    Videos,
 }
 
 /// <summary>
@@ -39,6 +43,22 @@ public sealed class DocumentedProblemTests(DocumentedProblemTests.Document docum
     // A remix that stays queued, and one that is over at once.
     private static readonly Setup LongQueue = new() { Emulator = options => options.QueueTime = TimeSpan.FromMinutes(10) };
     private static readonly Setup QuickGeneration = new() { Emulator = options => options.QueueTime = options.RunTime = TimeSpan.FromMilliseconds(20) };
+
+    // Links signed with a key the test knows, as the gateway signs them (VideoLinks).
+    private static readonly byte[] LinkKey = [.. Enumerable.Range(1, 32).Select(i => (byte)i)];
+    private static readonly Setup SignedLinks = new() { Settings = new() { ["Gateway:Custody:LinkKey"] = Convert.ToBase64String(LinkKey) } };
+
+    // Videos kept in an Azure Blob Storage where nothing listens: the SDK gives up within a second.
+    private static readonly Setup UnreachableStorage = QuickGeneration with
+    {
+        Settings = new()
+        {
+            ["Gateway:Custody:LinkKey"] = Convert.ToBase64String(LinkKey),
+            ["Gateway:Custody:Storage"] = "AzureBlob",
+            ["Gateway:Custody:AzureBlob:ConnectionString"] =
+                $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Convert.ToBase64String(new byte[64])};BlobEndpoint=http://127.0.0.1:{GatewayProcess.FreePort()}/devstoreaccount1;",
+        },
+    };
 
     /// <summary>How each problem type is brought about, and on which doors: one entry per type the document shows.</summary>
     private static readonly Dictionary<ProblemType, Trigger> Triggers = new()
@@ -156,8 +176,35 @@ public sealed class DocumentedProblemTests(DocumentedProblemTests.Document docum
             return [await stage.SendAsync(Submit(door, Remix()))];
         }),
 
-        [ProblemCatalog.StateUnavailable] = new(new() { UnreachableStateStore = true }, AllDoors, async (stage, door) =>
-            [await stage.SendAsync(Submit(door, Remix()))]),
+        // A link's key is kept in the store, as every replica's.
+        [ProblemCatalog.StateUnavailable] = new(new() { UnreachableStateStore = true }, [.. AllDoors, Door.Videos], async (stage, door) =>
+            [await stage.SendAsync(door == Door.Videos ? Video("pd_unread", 4_102_444_800, new string('A', 43)) : Submit(door, Remix()))]),
+
+        [ProblemCatalog.VideoLinkInvalid] = new(SignedLinks, [Door.Videos], async (stage, door) =>
+            [await stage.SendAsync(Video("pd_nobody", 4_102_444_800, new string('A', 43))), await stage.SendAsync(Video("pd_nobody", 4_102_444_800, null))]),
+
+        [ProblemCatalog.VideoLinkExpired] = new(SignedLinks, [Door.Videos], async (stage, door) =>
+            [await stage.SendAsync(Video("pd_nobody", 1_000_000_000))]),
+
+        [ProblemCatalog.VideoNotKept] = new(SignedLinks, [Door.Videos], async (stage, door) =>
+            [await stage.SendAsync(Video("pd_nobody", 4_102_444_800))]),
+
+        // A delete removes the kept video first; a kept video is read from the storage.
+        [ProblemCatalog.StorageUnavailable] = new(UnreachableStorage, [Door.Remix, Door.Videos], async (stage, door) =>
+        {
+            if (door == Door.Remix)
+            {
+                var id = await stage.SubmitAsync();
+                await stage.WaitForStatusAsync(id, "COMPLETED");
+                return [await stage.SendAsync(Delete(door, id))];
+            }
+
+            await stage.Gateway.Services.GetRequiredService<global::Gateway.State.IStateStore>().SetAsync(
+                "result:pd_kept",
+                """{"video":{"content_type":"video/mp4","file_name":"pd_kept.mp4","file_size":3,"url":"https://assets.sunra.ai/pd_kept.mp4"},"kept":{"name":"pd_kept","content_type":"video/mp4","size":3,"sha256":"00","kept_at":"2026-12-02T09:00:00Z"}}""",
+                TimeSpan.FromMinutes(5));
+            return [await stage.SendAsync(Video("pd_kept", 4_102_444_800))];
+        }),
 
         [ProblemCatalog.IdempotencyKeyReused] = new(Plain, AllDoors, async (stage, door) =>
         {
@@ -302,6 +349,19 @@ public sealed class DocumentedProblemTests(DocumentedProblemTests.Document docum
 
     private static Call Delete(Door door, string id) => new(door, "/remix/{request_id}", HttpMethod.Delete, $"/remix/{id}");
 
+    /// <summary>A kept video's link, signed with <see cref="LinkKey"/> unless a <paramref name="signature"/> is given.</summary>
+    private static Call Video(string id, long expires, string? signature = "")
+    {
+        if (signature == "")
+        {
+            signature = Convert.ToBase64String(System.Security.Cryptography.HMACSHA256.HashData(LinkKey, System.Text.Encoding.UTF8.GetBytes($"{id}\n{expires}")))
+                .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        }
+
+        var query = signature is null ? $"?expires={expires}" : $"?expires={expires}&signature={signature}";
+        return new(Door.Videos, "/videos/{request_id}", HttpMethod.Get, $"/videos/{id}{query}");
+    }
+
     private static Call Proxied(HttpMethod method, string target, HttpContent? body = null) =>
         new(Door.Proxy, SunraWire.ProxyPath, method, SunraWire.ProxyPath, body) { Target = target };
 
@@ -344,6 +404,9 @@ public sealed class DocumentedProblemTests(DocumentedProblemTests.Document docum
     /// <summary>A problem the document shows: where, as which status, and its example.</summary>
     public sealed record DocumentedProblem(Door Door, string Route, string Method, int Status, ProblemType Type, JsonElement Example, bool ExampleSaysRetryAfter, bool ResponseListsRetryAfter);
 
+    /// <summary>The doors that answer RFC 9457 problems; the Sunra doors answer Sunra's error body.</summary>
+    private static bool IsProblemJson(Door door) => door is Door.Remix or Door.Videos;
+
     /// <summary>The OpenAPI document, read once, and every problem it shows, found in it as a caller would.</summary>
     public sealed class Document : IAsyncLifetime
     {
@@ -378,17 +441,17 @@ public sealed class DocumentedProblemTests(DocumentedProblemTests.Document docum
             var status = (int)response.StatusCode;
             var body = await response.ReadJsonAsync();
             var where = $"{answer.Method.ToUpperInvariant()} {answer.Route} on door {answer.Door}, answered {status} {response.Content.Headers.ContentType?.MediaType} {body}";
-            var answered = answer.Door == Door.Remix
+            var answered = IsProblemJson(answer.Door)
                 ? body.TryGetProperty("type", out var type) ? type.GetString() : null
                 : body.TryGetProperty("error", out var error) && error.TryGetProperty("code", out var code) ? code.GetString() : null;
-            Assert.True(answered == (answer.Door == Door.Remix ? expected.Uri : expected.Code), $"Expected {expected.Name} from {where}");
+            Assert.True(answered == (IsProblemJson(answer.Door) ? expected.Uri : expected.Code), $"Expected {expected.Name} from {where}");
 
             var documented = Problems.SingleOrDefault(problem =>
                 problem.Route == answer.Route && problem.Method == answer.Method && problem.Status == status && problem.Type == expected);
             Assert.True(documented is not null, $"{expected.Name} is not documented as {status} for {where}");
             var example = documented.Example;
 
-            if (answer.Door == Door.Remix)
+            if (IsProblemJson(answer.Door))
             {
                 Assert.Equal(ProblemJson, response.Content.Headers.ContentType?.MediaType);
                 Assert.Equal(example.GetProperty("title").GetString(), body.GetProperty("title").GetString());
@@ -446,7 +509,7 @@ public sealed class DocumentedProblemTests(DocumentedProblemTests.Document docum
                             }
 
                             var door = DoorOf(path.Name);
-                            if (door is null || (door == Door.Remix) != (mediaType == ProblemJson))
+                            if (door is null || IsProblemJson(door.Value) != (mediaType == ProblemJson))
                             {
                                 throw new InvalidOperationException($"{path.Name} documents {type.Name} as {mediaType}, which no door of the gateway answers with there.");
                             }
@@ -472,6 +535,7 @@ public sealed class DocumentedProblemTests(DocumentedProblemTests.Document docum
             path == "/remix" || path.StartsWith("/remix/", StringComparison.Ordinal) ? Door.Remix
             : path.StartsWith("/v1/", StringComparison.Ordinal) ? Door.V1
             : path == SunraWire.ProxyPath ? Door.Proxy
+            : path.StartsWith("/videos/", StringComparison.Ordinal) ? Door.Videos
             : null;
     }
 
