@@ -43,9 +43,12 @@ public sealed class SwaggerUiTests(Chromium chromium) : IClassFixture<Chromium>
         await ExpectAnswerAsync(status, 200, "\"COMPLETED\"");
         await Chromium.ScreenshotAsync(status, "swagger-status-completed");
 
+        // The gateway copies the video into its storage (custody is on in sandbox mode): the result then
+        // answers its own signed link, which the player plays without a caller key.
+        await WaitUntilKeptAsync(gateway, requestId);
         var result = await TryItOutAsync(page, "GetRemixResult", requestId);
         await ExecuteAsync(result, $"/remix/{requestId}");
-        await ExpectAnswerAsync(result, 200, "video/mp4");
+        await ExpectAnswerAsync(result, 200, "\"kept_by_gateway\": true");
         var video = result.Locator("video.remix-video");
         await Expect(video).ToBeVisibleAsync();
         await video.EvaluateAsync("v => v.play()");
@@ -56,7 +59,26 @@ public sealed class SwaggerUiTests(Chromium chromium) : IClassFixture<Chromium>
             await video.ElementHandleAsync(),
             new PageWaitForFunctionOptions { Timeout = 15_000 });
         Assert.Equal(320, await video.EvaluateAsync<int>("v => v.videoWidth"));
+        Assert.StartsWith($"{gateway.Address}videos/{requestId}?expires=", await video.EvaluateAsync<string>("v => v.currentSrc"), StringComparison.Ordinal);
         await Chromium.ScreenshotAsync(result, "swagger-result-video");
+    }
+
+    private static async Task WaitUntilKeptAsync(GatewayProcess gateway, string requestId)
+    {
+        using var client = new HttpClient { BaseAddress = gateway.Address };
+        client.DefaultRequestHeaders.Add("X-Api-Key", SandboxKey);
+        for (var attempt = 0; ; attempt++)
+        {
+            using var answer = await client.GetAsync($"/remix/{requestId}", Cancellation);
+            if (answer.StatusCode == System.Net.HttpStatusCode.OK
+                && System.Text.Json.JsonDocument.Parse(await answer.Content.ReadAsStringAsync(Cancellation)).RootElement.GetProperty("video").GetProperty("kept_by_gateway").GetBoolean())
+            {
+                return;
+            }
+
+            Assert.True(attempt < 100, $"Remix {requestId}'s video was not kept.");
+            await Task.Delay(100, Cancellation);
+        }
     }
 
     [Fact]
@@ -101,6 +123,7 @@ public sealed class SwaggerUiTests(Chromium chromium) : IClassFixture<Chromium>
                 ["Emulator__QueueTime"] = queueTime,
                 ["Emulator__RunTime"] = runTime,
                 ["Sunra__StatusPollIntervalSeconds"] = "0.2",
+                ["Gateway__Custody__Directory"] = Path.Combine(Path.GetTempPath(), "gateway-videos-" + Guid.NewGuid().ToString("N")),
             });
         try
         {
