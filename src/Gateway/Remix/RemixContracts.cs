@@ -80,6 +80,9 @@ public sealed record RemixSummary
     /// <summary>COMPLETED without success: why the generation failed.</summary>
     public Problems.GenerationFailure? Error { get; init; }
 
+    /// <summary>Whether the gateway keeps its own copy of the video: then the result_url answers its signed link to it.</summary>
+    public bool VideoKept { get; init; }
+
     public required string StatusUrl { get; init; }
 
     public required string ResultUrl { get; init; }
@@ -98,6 +101,7 @@ public sealed record RemixSummary
         Prompt = record.Prompt,
         Success = record.Success,
         Error = record.Error,
+        VideoKept = record.KeptVideo is not null,
         StatusUrl = RemixLinks.Status(record.RequestId),
         ResultUrl = RemixLinks.Result(record.RequestId),
         CancelUrl = RemixLinks.Cancel(record.RequestId),

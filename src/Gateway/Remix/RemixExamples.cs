@@ -168,6 +168,14 @@ internal sealed class RemixExamples : IOpenApiOperationTransformer
                             Status = RemixState.Completed,
                             StatusSeenAt = new DateTimeOffset(2026, 11, 24, 9, 1, 12, TimeSpan.Zero),
                             Success = true,
+                            KeptVideo = new Core.Custody.KeptVideo
+                            {
+                                Name = RequestId,
+                                ContentType = "video/mp4",
+                                Size = 69426,
+                                Sha256 = "6f765199c30736e79d196b59e3e1e56138ce47b6673b0e3a9345ab34334824d2",
+                                KeptAt = new DateTimeOffset(2026, 11, 24, 9, 1, 15, TimeSpan.Zero),
+                            },
                         }),
                     ],
                     HasMore = true,
@@ -193,12 +201,30 @@ internal sealed class RemixExamples : IOpenApiOperationTransformer
         },
         (Result, "200") => new()
         {
-            ["video"] = Example(
-                "The video",
-                "The remixed video: download it from url (in sandbox mode, the gateway serves a sample).",
+            ["kept-video"] = Example(
+                "The video, kept by the gateway",
+                "The gateway has copied the video into its own storage: url is its signed link, which needs no caller key and works until url_expires_at " +
+                "(read the result again for a fresh one); sha256 is the file's hash and its ETag.",
                 new RemixResult
                 {
-                    Video = new() { ContentType = "video/mp4", FileName = RequestId + ".mp4", FileSize = 69426, Url = $"https://files.sunra.ai/outputs/{RequestId}.mp4" },
+                    Video = new()
+                    {
+                        ContentType = "video/mp4",
+                        FileName = RequestId + ".mp4",
+                        FileSize = 69426,
+                        Url = $"https://gateway.example/videos/{RequestId}?expires=1796209380&signature=aheYt_wAISI9-byi51cP-OeRit6UVQYAnEA3gYhRDZ0",
+                        KeptByGateway = true,
+                        Sha256 = "6f765199c30736e79d196b59e3e1e56138ce47b6673b0e3a9345ab34334824d2",
+                        UrlExpiresAt = new DateTimeOffset(2026, 11, 24, 10, 3, 0, TimeSpan.Zero),
+                    },
+                },
+                RemixJsonContext.Default.RemixResult),
+            ["sunra-video"] = Example(
+                "The video, at Sunra until it is copied",
+                "Until the gateway has copied it (or when it could not), url is Sunra's, and kept_by_gateway is false (in sandbox mode, the gateway serves a sample).",
+                new RemixResult
+                {
+                    Video = new() { ContentType = "video/mp4", FileName = RequestId + ".mp4", FileSize = 69426, Url = $"https://assets.sunra.ai/outputs/{RequestId}.mp4" },
                 },
                 RemixJsonContext.Default.RemixResult),
         },

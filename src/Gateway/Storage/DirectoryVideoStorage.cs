@@ -26,6 +26,7 @@ public sealed class DirectoryVideoStorage(string directory) : IVideoStorage
             }
 
             File.Move(partial, path, overwrite: true);
+            RemoveUnfinished(name);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -90,6 +91,16 @@ public sealed class DirectoryVideoStorage(string directory) : IVideoStorage
     // File.Delete lets a missing file go but not a missing directory: a storage never written to has no
     // video to delete, and a directory that could not be made has no partial file to clean up (the
     // exception that says why must not be replaced by this one).
+    // A whole video makes every unfinished save of it moot: the temporary file of a replica that died
+    // in the middle of a copy is removed by the copy that took over.
+    private void RemoveUnfinished(string name)
+    {
+        foreach (var unfinished in System.IO.Directory.EnumerateFiles(Directory, name + ".*" + Partial))
+        {
+            DeleteFile(unfinished);
+        }
+    }
+
     private static void DeleteFile(string path)
     {
         try

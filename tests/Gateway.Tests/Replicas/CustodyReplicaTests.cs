@@ -68,6 +68,9 @@ public sealed class CustodyReplicaTests : IAsyncLifetime
         using var anonymous = new HttpClient();
         Assert.Equal(Sample, await anonymous.GetByteArrayAsync(video.GetProperty("url").GetString(), Cancellation));
         Assert.Equal(Sample, await File.ReadAllBytesAsync(Path.Combine(_videos, id), Cancellation));
+
+        // The killed replica's unfinished file went with the copy that took over.
+        Assert.Equal([id], Directory.GetFiles(_videos).Select(Path.GetFileName));
     }
 
     [Fact]

@@ -120,7 +120,8 @@ internal sealed partial class CustodyCopier(
         var requestId = job.RequestId;
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         attempt.CancelAfter(AttemptTimeout);
-        var renewal = RenewLeaseAsync(requestId, attempt);
+        var lease = new LeaseWatch();
+        var renewal = RenewLeaseAsync(requestId, attempt, lease);
         try
         {
             await CopyOnceAsync(job, attempt.Token);
@@ -133,9 +134,14 @@ internal sealed partial class CustodyCopier(
         {
             await FailedAsync(job, new CustodyFailure(CustodyFailure.StorageError, e.Message, innerException: e));
         }
+        catch (OperationCanceledException) when (lease.Lost)
+        {
+            // Lapsed (this replica stalled) and taken by another replica, which makes the copy: not a failure of the copy.
+            LogLeaseLost(requestId);
+        }
         catch (OperationCanceledException) when (attempt.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
         {
-            await FailedAsync(job, new CustodyFailure(CustodyFailure.SourceError, "The copy took too long, or another replica took it over."));
+            await FailedAsync(job, new CustodyFailure(CustodyFailure.SourceError, $"The copy took longer than {AttemptTimeout.TotalMinutes} minutes."));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -254,7 +260,7 @@ internal sealed partial class CustodyCopier(
         await store.UnindexAsync(VideoCustody.Pending, job.RequestId);
     }
 
-    private async Task RenewLeaseAsync(string requestId, CancellationTokenSource attempt)
+    private async Task RenewLeaseAsync(string requestId, CancellationTokenSource attempt, LeaseWatch lease)
     {
         while (!attempt.IsCancellationRequested)
         {
@@ -269,6 +275,7 @@ internal sealed partial class CustodyCopier(
                 if (!await store.ReplaceAsync(LeaseKey(requestId), _replica, _replica, Lease))
                 {
                     // Lapsed and taken by another replica: two copies of one video would race.
+                    lease.Lost = true;
                     await attempt.CancelAsync();
                 }
             }
@@ -296,6 +303,9 @@ internal sealed partial class CustodyCopier(
 
     private static string LeaseKey(string requestId) => "custody-lease:" + requestId;
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The copy of remix {RequestId}'s video stopped: its lease lapsed and another replica holds it now")]
+    private partial void LogLeaseLost(string requestId);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Kept the video of remix {RequestId}: {Bytes} bytes, SHA-256 {Sha256}, {Seconds:0.0} s after it completed")]
     private partial void LogKept(string requestId, long bytes, string sha256, double seconds);
 
@@ -307,4 +317,10 @@ internal sealed partial class CustodyCopier(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The copy of remix {RequestId}'s video failed unexpectedly; it is tried again once its lease lapses")]
     private partial void LogUnexpected(Exception exception, string requestId);
+
+    /// <summary>Whether a copy's lease was found taken by another replica.</summary>
+    private sealed class LeaseWatch
+    {
+        public volatile bool Lost;
+    }
 }
