@@ -9,7 +9,8 @@ namespace Gateway.Core;
 /// one replica at a time: each interval, the replica that takes the sweep's lease in the store sweeps.
 /// (A record itself also runs out in the store; the indexes and the videos are what need sweeping.)
 /// </summary>
-internal sealed partial class RecordSweeper(RemixRecords records, VideoCustody custody, IStateStore store, TimeProvider clock, ILogger<RecordSweeper> logger) : BackgroundService
+internal sealed partial class RecordSweeper(
+    RemixRecords records, VideoCustody custody, RemixEvictions evictions, IStateStore store, TimeProvider clock, ILogger<RecordSweeper> logger) : BackgroundService
 {
     internal static readonly TimeSpan Interval = TimeSpan.FromMinutes(5);
 
@@ -41,13 +42,20 @@ internal sealed partial class RecordSweeper(RemixRecords records, VideoCustody c
         }
         while (removed.Count == Batch);
 
-        int videos, totalVideos = 0;
+        // Every replica drops the expired videos' results it holds in memory: they answer Sunra's URL again.
+        IReadOnlyList<string> videos;
+        var totalVideos = 0;
         do
         {
             videos = await custody.ForgetExpiredAsync(Batch);
-            totalVideos += videos;
+            foreach (var requestId in videos)
+            {
+                await evictions.AnnounceAsync(requestId);
+            }
+
+            totalVideos += videos.Count;
         }
-        while (videos == Batch);
+        while (videos.Count == Batch);
 
         if (total > 0 || totalVideos > 0)
         {

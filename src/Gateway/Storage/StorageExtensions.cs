@@ -106,7 +106,8 @@ internal sealed partial class CustodySettingsValidator : IValidateOptions<Custod
             failures.Add("Gateway:Custody:Concurrency must be between 1 and 64.");
         }
 
-        if (custody.Enabled && custody.Storage == VideoStorageKind.AzureBlob)
+        // Even with custody off: a delete still removes the videos kept while it was on.
+        if (custody.Storage == VideoStorageKind.AzureBlob)
         {
             if (string.IsNullOrWhiteSpace(custody.AzureBlob.ConnectionString))
             {

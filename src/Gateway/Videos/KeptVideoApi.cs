@@ -60,11 +60,12 @@ public static class KeptVideoApi
     /// <param name="requestId">The remix whose video it is.</param>
     /// <param name="custody">The core's custody of videos.</param>
     /// <param name="links">The signed links.</param>
+    /// <param name="clock">The gateway's clock.</param>
     /// <param name="http">The call.</param>
     /// <param name="expires">When the link stops working, in Unix seconds, as the link says.</param>
     /// <param name="signature">The link's signature, as the link says.</param>
     internal static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> Get(
-        [FromRoute(Name = "request_id")] string requestId, VideoCustody custody, VideoLinks links, HttpContext http, string? expires = null, string? signature = null)
+        [FromRoute(Name = "request_id")] string requestId, VideoCustody custody, VideoLinks links, TimeProvider clock, HttpContext http, string? expires = null, string? signature = null)
     {
         // A request id of the wrong shape was never signed.
         var check = RequestIds.IsValid(requestId) ? await links.CheckAsync(requestId, expires, signature) : LinkCheck.Forged;
@@ -84,7 +85,7 @@ public static class KeptVideoApi
         }
 
         // Private: the link is a credential of its own, not for shared caches; never longer than the link works.
-        var seconds = Math.Max(0, long.Parse(expires!, System.Globalization.CultureInfo.InvariantCulture) - DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        var seconds = Math.Max(0, long.Parse(expires!, System.Globalization.CultureInfo.InvariantCulture) - clock.GetUtcNow().ToUnixTimeSeconds());
         http.Response.Headers.CacheControl = $"private, max-age={seconds}";
         return TypedResults.Stream(content, video.ContentType, lastModified: video.KeptAt, entityTag: new EntityTagHeaderValue($"\"{video.Sha256}\""), enableRangeProcessing: true);
     }

@@ -176,9 +176,9 @@ public sealed class DocumentedProblemTests(DocumentedProblemTests.Document docum
             return [await stage.SendAsync(Submit(door, Remix()))];
         }),
 
-        // A link's key is kept in the store, as every replica's.
-        [ProblemCatalog.StateUnavailable] = new(new() { UnreachableStateStore = true }, [.. AllDoors, Door.Videos], async (stage, door) =>
-            [await stage.SendAsync(door == Door.Videos ? Video("pd_unread", 4_102_444_800, new string('A', 43)) : Submit(door, Remix()))]),
+        // A well-signed link to a video the store cannot be asked about: never answered as one the gateway does not keep.
+        [ProblemCatalog.StateUnavailable] = new(SignedLinks with { UnreachableStateStore = true }, [.. AllDoors, Door.Videos], async (stage, door) =>
+            [await stage.SendAsync(door == Door.Videos ? Video("pd_unread", 4_102_444_800) : Submit(door, Remix()))]),
 
         [ProblemCatalog.VideoLinkInvalid] = new(SignedLinks, [Door.Videos], async (stage, door) =>
             [await stage.SendAsync(Video("pd_nobody", 4_102_444_800, new string('A', 43))), await stage.SendAsync(Video("pd_nobody", 4_102_444_800, null))]),

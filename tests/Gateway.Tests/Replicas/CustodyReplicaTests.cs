@@ -71,6 +71,13 @@ public sealed class CustodyReplicaTests : IAsyncLifetime
 
         // The killed replica's unfinished file went with the copy that took over.
         Assert.Equal([id], Directory.GetFiles(_videos).Select(Path.GetFileName));
+
+        // Back, the other replica serves the same link: the signing key is in the store, the video in the directory both mount.
+        var index = Array.IndexOf(set.Replicas, copying);
+        await set.RestartAsync(index, Cancellation);
+        var onRestarted = new UriBuilder(video.GetProperty("url").GetString()!) { Port = set.Replicas[index].Port }.Uri;
+        Assert.Equal(Sample, await anonymous.GetByteArrayAsync(onRestarted, Cancellation));
+        Assert.Equal(2, set.Sunra.Files.Downloads);
     }
 
     [Fact]

@@ -29,6 +29,25 @@ internal sealed class KeptResults(IStateStore store, FinalFacts finals, IOptions
         return kept;
     }
 
+    /// <summary>The kept result, or null when the store has none; throws <see cref="StateStoreUnavailableException"/> when the store is away.</summary>
+    public async Task<KeptResult?> ReadAsync(string requestId)
+    {
+        if (finals.ResultOf(requestId) is { } known)
+        {
+            return known;
+        }
+
+        try
+        {
+            return await store.GetAsync(Key(requestId)) is { } json ? JsonSerializer.Deserialize(json, CoreJsonContext.Default.KeptResult) : null;
+        }
+        catch (JsonException)
+        {
+            // Kept by another version in a shape this one cannot read: as if there were none.
+            return null;
+        }
+    }
+
     /// <summary>Keeps the result Sunra gave, before any copy.</summary>
     public async Task KeepAsync(string requestId, RemixVideo video)
     {

@@ -109,10 +109,14 @@ internal sealed partial class VideoCustody(
         return new RemixResult { Video = result.Video };
     }
 
-    /// <summary>The remix's kept video, open, with what is known of it; null when there is none.</summary>
+    /// <summary>
+    /// The remix's kept video, open, with what is known of it; null when there is none. Throws
+    /// <see cref="StateStoreUnavailableException"/> when the store is away: a video the gateway keeps is
+    /// never answered as one it does not.
+    /// </summary>
     public async Task<(KeptVideo Video, Stream Content)?> OpenAsync(string requestId, CancellationToken cancellationToken)
     {
-        if (await results.FindAsync(requestId) is not { Kept: { } kept })
+        if (await results.ReadAsync(requestId) is not { Kept: { } kept })
         {
             return null;
         }
@@ -129,9 +133,9 @@ internal sealed partial class VideoCustody(
 
     /// <summary>
     /// Removes up to <paramref name="count"/> videos kept longer than <c>Gateway:Custody:RetentionDays</c>;
-    /// their results answer Sunra's URL again. How many it removed.
+    /// their results answer Sunra's URL again. The request ids whose videos it removed.
     /// </summary>
-    public async Task<int> ForgetExpiredAsync(int count)
+    public async Task<IReadOnlyList<string>> ForgetExpiredAsync(int count)
     {
         var cutoff = (clock.GetUtcNow() - TimeSpan.FromDays(settings.Value.Custody.RetentionDays)).ToUnixTimeMilliseconds();
         var expired = await store.IndexedUpToAsync(Kept, cutoff, count);
@@ -142,7 +146,7 @@ internal sealed partial class VideoCustody(
             await store.UnindexAsync(Kept, entry.Member);
         }
 
-        return expired.Count;
+        return [.. expired.Select(entry => entry.Member)];
     }
 
     public void Dispose() => _queued.Dispose();
