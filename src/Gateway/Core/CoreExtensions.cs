@@ -39,9 +39,12 @@ public static class CoreExtensions
         services.AddSingleton<VideoSource>();
         services.AddSingleton<CustodyCopier>();
         services.AddHostedService(provider => provider.GetRequiredService<CustodyCopier>());
+        // Redirects are VideoSource's (each host checked); a copy may take long, its attempt has its own
+        // limit; a signed file URL is not logged.
         services.AddHttpClient(VideoSource.ClientName)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(10) })
-            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, ConnectTimeout = TimeSpan.FromSeconds(10) })
+            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .RemoveAllLoggers();
         services.AddScoped<RemixHistory>();
         services.AddScoped<RemixDeletions>();
         services.AddScoped<RemixOwnership>();

@@ -1,5 +1,6 @@
 using Gateway.Core.Custody;
 using Gateway.State;
+using Gateway.Storage;
 
 namespace Gateway.Core;
 
@@ -28,14 +29,17 @@ internal sealed partial class RecordSweeper(
             return false;
         }
 
-        IReadOnlyList<string> removed;
+        // A record goes only once its video is gone: should the storage fail halfway, the next sweep
+        // finds the rest of the batch still indexed.
+        IReadOnlyList<(string RequestId, string Caller)> removed;
         var total = 0;
         do
         {
-            removed = await records.ForgetExpiredAsync(Batch);
-            foreach (var requestId in removed)
+            removed = await records.ExpiredAsync(Batch);
+            foreach (var (requestId, caller) in removed)
             {
                 await custody.ForgetAsync(requestId);
+                await records.ForgetAsync(requestId, caller);
             }
 
             total += removed.Count;
@@ -79,12 +83,19 @@ internal sealed partial class RecordSweeper(
             {
                 await SweepAsync();
             }
-            catch (Exception e) when (e is StateStoreUnavailableException or Storage.VideoStorageUnavailableException)
+            catch (Exception e) when (e is StateStoreUnavailableException or VideoStorageUnavailableException)
             {
-                // Swept at the next interval; until then the expired records are already gone from the store, only their index entries wait.
+                // Swept at the next interval; until then the expired records are already gone from the store, only their index entries (and videos) wait.
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogSweepFailed(e);
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The sweep of expired records and videos failed; the next interval tries again")]
+    private partial void LogSweepFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Count} expired remix records from their callers' lists, and {Videos} kept videos past their retention")]
     private partial void LogSwept(int count, int videos);

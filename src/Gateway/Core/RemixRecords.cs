@@ -101,8 +101,11 @@ internal sealed partial class RemixRecords(IStateStore store, IOptions<RemixOpti
         }
     }
 
-    /// <summary>Notes where the gateway keeps the remix's video (only while the store answers: the kept result is what answers for it).</summary>
-    public async Task NoteKeptAsync(string requestId, KeptVideo video)
+    /// <summary>
+    /// Notes where the gateway keeps the remix's video, or that it no longer does (null), only while the
+    /// store answers: the kept result is what answers for it.
+    /// </summary>
+    public async Task NoteKeptAsync(string requestId, KeptVideo? video)
     {
         try
         {
@@ -137,21 +140,18 @@ internal sealed partial class RemixRecords(IStateStore store, IOptions<RemixOpti
     }
 
     /// <summary>
-    /// Removes up to <paramref name="count"/> records submitted more than <c>Gateway:Records:RetentionDays</c>
-    /// ago, with their index entries; the request ids it removed (fewer than asked: there are no more).
+    /// Up to <paramref name="count"/> records submitted more than <c>Gateway:Records:RetentionDays</c> ago
+    /// (fewer than asked: there are no more), oldest first, still indexed: <see cref="ForgetAsync"/> each.
     /// </summary>
-    public async Task<IReadOnlyList<string>> ForgetExpiredAsync(int count)
+    public async Task<IReadOnlyList<(string RequestId, string Caller)>> ExpiredAsync(int count)
     {
         var cutoff = (clock.GetUtcNow() - Settings.Retention).ToUnixTimeMilliseconds();
         var expired = await store.IndexedUpToAsync(Expiring, cutoff, count);
-        var requestIds = new string[expired.Count];
-        await Task.WhenAll(expired.Select((entry, i) =>
+        return [.. expired.Select(entry =>
         {
             var separator = entry.Member.IndexOf(' ', StringComparison.Ordinal);
-            requestIds[i] = entry.Member[..separator];
-            return ForgetAsync(requestIds[i], entry.Member[(separator + 1)..]);
-        }));
-        return requestIds;
+            return (entry.Member[..separator], entry.Member[(separator + 1)..]);
+        })];
     }
 
     // The record's own time to live runs from its submit, however often it is written again.

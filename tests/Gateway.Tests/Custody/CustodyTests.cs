@@ -71,6 +71,9 @@ public sealed class CustodyTests : GatewayTest
         Assert.Contains("bytes", answer.Headers.AcceptRanges);
         Assert.Equal(Sample, await answer.Content.ReadAsByteArrayAsync(Cancellation));
 
+        using var list = await Client.GetAsync("/remix", Cancellation);
+        Assert.True((await list.ReadJsonAsync()).GetProperty("data")[0].GetProperty("video_kept").GetBoolean());
+
         // Read again and again: copied once.
         await Client.GetAsync($"/remix/{id}", Cancellation);
         Assert.Equal(1, Sunra.Files.Downloads);
@@ -208,6 +211,8 @@ public sealed class CustodyTests : GatewayTest
         var video = (await answer.ReadJsonAsync()).GetProperty("video");
         Assert.False(video.GetProperty("kept_by_gateway").GetBoolean());
         Assert.StartsWith(Sunra.Origin.ToString(), video.GetProperty("url").GetString(), StringComparison.Ordinal);
+        using var list = await Client.GetAsync("/remix", Cancellation);
+        Assert.False((await list.ReadJsonAsync()).GetProperty("data")[0].GetProperty("video_kept").GetBoolean());
     }
 
     [Fact]

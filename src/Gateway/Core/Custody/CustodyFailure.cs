@@ -30,6 +30,9 @@ internal sealed class CustodyFailure(string reason, string message, bool final =
     /// <summary>The video storage failed.</summary>
     public const string StorageError = "storage_error";
 
+    /// <summary>Something the copy did not expect (a URL it could not parse, say): tried again like any failure, and logged whole.</summary>
+    public const string Unexpected = "unexpected";
+
     public string Reason { get; } = reason;
 
     public bool Final { get; } = final;

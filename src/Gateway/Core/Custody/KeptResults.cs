@@ -48,40 +48,62 @@ internal sealed class KeptResults(IStateStore store, FinalFacts finals, IOptions
         }
     }
 
-    /// <summary>Keeps the result Sunra gave, before any copy.</summary>
+    /// <summary>
+    /// Keeps the result Sunra gave, unless one is kept already: a reader that found none (the store away
+    /// a moment) must never write over the gateway's copy that custody noted meanwhile.
+    /// </summary>
     public async Task KeepAsync(string requestId, RemixVideo video)
     {
         var result = new KeptResult { Video = video };
-        Remember(requestId, result);
-        await store.TryKeepAsync(Key(requestId), result, CoreJsonContext.Default.KeptResult, options.Value.Records.FactsRetention);
+        try
+        {
+            if (await store.AddAsync(Key(requestId), JsonSerializer.Serialize(result, CoreJsonContext.Default.KeptResult), options.Value.Records.FactsRetention))
+            {
+                Remember(requestId, result);
+            }
+        }
+        catch (StateStoreUnavailableException)
+        {
+            // Asked of Sunra again next time.
+        }
     }
 
-    /// <summary>Notes the gateway's copy of the video in the kept result; false when there is no result any more (the remix was deleted).</summary>
-    public async Task<bool> NoteKeptAsync(string requestId, KeptVideo video)
+    /// <summary>Notes the gateway's copy of the video in the kept result, writing the result too when the store has lost it.</summary>
+    public async Task NoteKeptAsync(string requestId, RemixVideo video, KeptVideo copy)
     {
-        if (await store.GetAsync(Key(requestId)) is not { } json)
+        var kept = new KeptResult { Video = video, Kept = copy };
+        var json = JsonSerializer.Serialize(kept, CoreJsonContext.Default.KeptResult);
+        if (await store.GetAsync(Key(requestId)) is not { } before
+            || !await store.ReplaceAsync(Key(requestId), before, json, options.Value.Records.FactsRetention))
         {
-            return false;
-        }
-
-        var kept = JsonSerializer.Deserialize(json, CoreJsonContext.Default.KeptResult)! with { Kept = video };
-        if (!await store.ReplaceAsync(Key(requestId), json, JsonSerializer.Serialize(kept, CoreJsonContext.Default.KeptResult), options.Value.Records.FactsRetention))
-        {
-            return false;
+            // None, or changed in between: Sunra's video does not change, so the copy's result is the whole truth.
+            await store.SetAsync(Key(requestId), json, options.Value.Records.FactsRetention);
         }
 
         Remember(requestId, kept);
-        return true;
     }
+
+    /// <summary>Keeps a result that will never change again in this replica's memory (a copy given up).</summary>
+    public void Settle(string requestId, KeptResult result) => finals.Remember(requestId, result);
+
+    /// <summary>Drops what this replica remembers of a result (its kept video is gone).</summary>
+    public void Unsettle(string requestId) => finals.Forget(requestId);
 
     /// <summary>Takes the gateway's copy out of the kept result (its retention ended): the result answers Sunra's URL again.</summary>
     public async Task ForgetKeptAsync(string requestId)
     {
         finals.Forget(requestId);
-        if (await store.GetAsync(Key(requestId)) is { } json
-            && JsonSerializer.Deserialize(json, CoreJsonContext.Default.KeptResult) is { Kept: not null } kept)
+        try
         {
-            await store.ReplaceAsync(Key(requestId), json, JsonSerializer.Serialize(kept with { Kept = null }, CoreJsonContext.Default.KeptResult), options.Value.Records.FactsRetention);
+            if (await store.GetAsync(Key(requestId)) is { } json
+                && JsonSerializer.Deserialize(json, CoreJsonContext.Default.KeptResult) is { Kept: not null } kept)
+            {
+                await store.ReplaceAsync(Key(requestId), json, JsonSerializer.Serialize(kept with { Kept = null }, CoreJsonContext.Default.KeptResult), options.Value.Records.FactsRetention);
+            }
+        }
+        catch (JsonException)
+        {
+            // Another version's shape: its own retention removes it.
         }
     }
 

@@ -13,15 +13,18 @@ namespace Gateway.Core.Custody;
 /// kept video too.
 /// </summary>
 /// <remarks>
-/// Store keys: <c>custody-job:{request_id}</c> (the <see cref="CustodyJob"/>, as long as the record),
-/// <c>custody:pending</c> (the copies still to make, scored by when the remix completed),
-/// <c>custody:kept</c> (the kept videos, scored by when they were kept, for their retention) and
-/// <c>custody-lease:{request_id}</c> (the replica making a copy).
+/// Store keys: <c>custody-job:{request_id}</c> (the <see cref="CustodyJob"/>, as long as the record: its
+/// presence is what says the remix is still the gateway's), <c>custody:pending</c> (the copies still to
+/// make, scored by when each may be tried next), <c>custody:queued</c> (the same copies, scored by when
+/// their remix completed, for the age of the oldest), <c>custody:kept</c> (the kept videos, scored by
+/// when they were kept, for their retention) and <c>custody-lease:{request_id}</c> (the replica making a
+/// copy).
 /// </remarks>
 internal sealed partial class VideoCustody(
     IStateStore store,
     IVideoStorage storage,
     KeptResults results,
+    RemixRecords records,
     VideoLinks links,
     IOptions<CustodySettings> settings,
     IOptions<RemixOptions> options,
@@ -29,6 +32,8 @@ internal sealed partial class VideoCustody(
     ILogger<VideoCustody> logger) : IDisposable
 {
     internal const string Pending = "custody:pending";
+
+    internal const string Queued = "custody:queued";
 
     internal const string Kept = "custody:kept";
 
@@ -39,32 +44,39 @@ internal sealed partial class VideoCustody(
     /// <summary>
     /// Queues the copy of a remix's video, unless it was queued before (by any replica): called when a
     /// poll or a callback finds the remix completed with a video, and again by any read of its result
-    /// that finds it not kept yet, should the first have missed the store.
+    /// that finds it not kept yet, should the first have missed the store (a job whose index entry was
+    /// lost is put back). The job's state, or null when the store is away or custody is off.
     /// </summary>
-    public async Task QueueAsync(string requestId)
+    public async Task<CustodyState?> QueueAsync(string requestId)
     {
         if (!Enabled)
         {
-            return;
+            return null;
         }
 
         try
         {
             var now = clock.GetUtcNow();
             var job = new CustodyJob { RequestId = requestId, Since = now, NextAttemptAt = now };
-            if (await store.AddAsync(JobKey(requestId), Serialize(job), options.Value.Records.FactsRetention))
+            if (!await store.AddAsync(JobKey(requestId), Serialize(job), options.Value.Records.FactsRetention))
             {
-                await store.IndexAsync(Pending, requestId, now.ToUnixTimeMilliseconds());
-                _queued.Release();
+                job = await FindJobAsync(requestId) ?? job;
+                if (job.State != CustodyState.Pending)
+                {
+                    return job.State;
+                }
             }
-        }
-        catch (SemaphoreFullException)
-        {
-            // The copier is already told.
+
+            await Task.WhenAll(
+                store.IndexAsync(Pending, requestId, job.NextAttemptAt.ToUnixTimeMilliseconds()),
+                store.IndexAsync(Queued, requestId, job.Since.ToUnixTimeMilliseconds()));
+            WakeCopier();
+            return CustodyState.Pending;
         }
         catch (StateStoreUnavailableException)
         {
             LogNotQueued(requestId);
+            return null;
         }
     }
 
@@ -101,9 +113,10 @@ internal sealed partial class VideoCustody(
                 // The link key cannot be had: Sunra's URL is the best answer there is.
             }
         }
-        else
+        else if (await QueueAsync(requestId) == CustodyState.Lost)
         {
-            await QueueAsync(requestId);
+            // Given up: this result never changes again.
+            results.Settle(requestId, result);
         }
 
         return new RemixResult { Video = result.Video };
@@ -121,19 +134,31 @@ internal sealed partial class VideoCustody(
             return null;
         }
 
-        return await storage.OpenAsync(kept.Name, cancellationToken) is { } content ? (kept, content) : null;
+        if (await storage.OpenAsync(kept.Name, cancellationToken) is { } content)
+        {
+            return (kept, content);
+        }
+
+        // Removed (by a delete or its retention) while this replica still remembered it.
+        results.Unsettle(requestId);
+        return null;
     }
 
-    /// <summary>Removes a deleted (or expired) remix's kept video and its copy's job.</summary>
+    /// <summary>
+    /// Removes a deleted (or expired) remix's kept video and its copy's job: the job first, so that a copy
+    /// under way learns that its remix is gone, then the video.
+    /// </summary>
     public async Task ForgetAsync(string requestId)
     {
+        await Task.WhenAll(store.RemoveAsync(JobKey(requestId)), store.UnindexAsync(Pending, requestId), store.UnindexAsync(Queued, requestId));
         await storage.DeleteAsync(requestId, CancellationToken.None);
-        await Task.WhenAll(store.UnindexAsync(Pending, requestId), store.UnindexAsync(Kept, requestId), store.RemoveAsync(JobKey(requestId)));
+        await store.UnindexAsync(Kept, requestId);
     }
 
     /// <summary>
     /// Removes up to <paramref name="count"/> videos kept longer than <c>Gateway:Custody:RetentionDays</c>;
-    /// their results answer Sunra's URL again. The request ids whose videos it removed.
+    /// their results answer Sunra's URL again and their records no longer say they are kept. The request
+    /// ids whose videos it removed.
     /// </summary>
     public async Task<IReadOnlyList<string>> ForgetExpiredAsync(int count)
     {
@@ -142,6 +167,7 @@ internal sealed partial class VideoCustody(
         foreach (var entry in expired)
         {
             await results.ForgetKeptAsync(entry.Member);
+            await records.NoteKeptAsync(entry.Member, null);
             await storage.DeleteAsync(entry.Member, CancellationToken.None);
             await store.UnindexAsync(Kept, entry.Member);
         }
@@ -149,13 +175,39 @@ internal sealed partial class VideoCustody(
         return [.. expired.Select(entry => entry.Member)];
     }
 
+    /// <summary>The copy's job, or null when there is none (never queued, deleted, expired, or in a shape this version cannot read).</summary>
+    internal async Task<CustodyJob?> FindJobAsync(string requestId)
+    {
+        try
+        {
+            return await store.GetAsync(JobKey(requestId)) is { } json ? JsonSerializer.Deserialize(json, CoreJsonContext.Default.CustodyJob) : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Writes the job back only while it is still there: a delete removes it, and a copy never brings it back.</summary>
+    internal async Task<bool> SaveJobAsync(CustodyJob before, CustodyJob after) =>
+        await store.ReplaceAsync(JobKey(before.RequestId), Serialize(before), Serialize(after), options.Value.Records.FactsRetention);
+
     public void Dispose() => _queued.Dispose();
 
-    internal async Task<CustodyJob?> FindJobAsync(string requestId) =>
-        await store.GetAsync(JobKey(requestId)) is { } json ? JsonSerializer.Deserialize(json, CoreJsonContext.Default.CustodyJob) : null;
-
-    internal Task SaveJobAsync(CustodyJob job) =>
-        store.SetAsync(JobKey(job.RequestId), Serialize(job), options.Value.Records.FactsRetention);
+    private void WakeCopier()
+    {
+        if (_queued.CurrentCount == 0)
+        {
+            try
+            {
+                _queued.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Another queueing told it first.
+            }
+        }
+    }
 
     private static string Serialize(CustodyJob job) => JsonSerializer.Serialize(job, CoreJsonContext.Default.CustodyJob);
 

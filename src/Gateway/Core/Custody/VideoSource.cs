@@ -55,7 +55,13 @@ internal sealed class VideoSource(IHttpClientFactory clients, IOptions<CustodySe
                     throw new CustodyFailure(CustodyFailure.SourceError, $"Sunra's file URL redirected more than {MaxRedirects} times.");
                 }
 
-                url = new Uri(url, location);
+                var next = new Uri(url, location);
+                if (url.Scheme == Uri.UriSchemeHttps && next.Scheme != Uri.UriSchemeHttps)
+                {
+                    throw new CustodyFailure(CustodyFailure.HostNotAllowed, $"Sunra's file URL redirected from https to {next.Scheme}.", final: true);
+                }
+
+                url = next;
                 continue;
             }
 
