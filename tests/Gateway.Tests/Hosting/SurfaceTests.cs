@@ -91,8 +91,10 @@ public sealed class SurfaceTests(GatewayHost host) : GatewayTest(host), IClassFi
         var paths = (await DocumentAsync()).GetProperty("paths");
 
         var result = paths.GetProperty("/remix/{request_id}").GetProperty("get").GetProperty("responses");
-        var video = ExamplesOf(result.GetProperty("200"), "application/json").Single().GetProperty("video");
-        Assert.StartsWith("video/", video.GetProperty("content_type").GetString(), StringComparison.Ordinal);
+        var videos = ExamplesOf(result.GetProperty("200"), "application/json").Select(example => example.GetProperty("video")).ToList();
+        Assert.All(videos, video => Assert.StartsWith("video/", video.GetProperty("content_type").GetString(), StringComparison.Ordinal));
+        Assert.Equal([false, true], videos.Select(video => video.TryGetProperty("kept_by_gateway", out var kept) && kept.GetBoolean()).Order());
+        Assert.Contains(videos, video => video.TryGetProperty("sha256", out _) && video.GetProperty("url").GetString()!.Contains("/videos/", StringComparison.Ordinal));
         Assert.Equal(["IN_PROGRESS", "IN_QUEUE"], ExamplesOf(result.GetProperty("202"), "application/json").Select(s => s.GetProperty("status").GetString()).Order());
         Assert.True(result.GetProperty("202").GetProperty("headers").TryGetProperty("Retry-After", out _));
         var cancel = paths.GetProperty("/remix/{request_id}/cancel").GetProperty("post").GetProperty("responses").GetProperty("202");
