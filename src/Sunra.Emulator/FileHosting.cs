@@ -3,14 +3,27 @@ namespace Sunra.Emulator;
 /// <summary>
 /// How the emulator hosts its result files (Sunra's storage), changeable while it runs, so that tests
 /// can act out what that storage may do: serve something that is not a video, misreport a size, hand out
-/// a URL elsewhere, send slowly, or forget the file.
+/// a URL elsewhere, send slowly, or forget the file; and so that a benchmark can have a large one.
 /// </summary>
 public sealed class FileHosting
 {
     private int _downloads;
+    private long? _size;
 
-    /// <summary>The sample video every completed request's file is.</summary>
+    /// <summary>The sample video every completed request's file is (or begins with, see <see cref="Size"/>).</summary>
     public static ReadOnlyMemory<byte> Sample => SunraEmulatorApi.SampleVideo;
+
+    /// <summary>
+    /// The length of every file when not the sample's own: the sample's bytes repeated (the last time cut
+    /// short) to that many bytes, and the <c>file_size</c> a result says. A video of hundreds of MiB can
+    /// then be copied and measured without one on disk, and is served from the sample alone, never held
+    /// whole in memory, so that the emulator's own memory does not hide the gateway's. Null: the sample.
+    /// </summary>
+    public long? Size
+    {
+        get => _size;
+        set => _size = value is null or > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "A file has at least one byte.");
+    }
 
     /// <summary>The type a result names and a file is served as.</summary>
     public string ContentType { get; set; } = "video/mp4";
@@ -30,5 +43,11 @@ public sealed class FileHosting
     /// <summary>How many times a file was asked for.</summary>
     public int Downloads => Volatile.Read(ref _downloads);
 
+    /// <summary>The length of every file served.</summary>
+    internal long Length => _size ?? Sample.Length;
+
     internal void Downloaded() => Interlocked.Increment(ref _downloads);
+
+    /// <summary>A file's content, read (and seeked, for ranges) without being made: see <see cref="RepeatedSampleStream"/>.</summary>
+    internal Stream Open() => new RepeatedSampleStream(Length);
 }

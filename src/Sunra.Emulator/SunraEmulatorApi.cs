@@ -372,7 +372,7 @@ public static class SunraEmulatorApi
             {
                 ContentType = files.ContentType,
                 FileName = request.FileName,
-                FileSize = files.ReportedSize ?? SampleVideo.Length,
+                FileSize = files.ReportedSize ?? files.Length,
                 Url = $"{files.UrlBase ?? emulatorBase}/files/{request.FileName}",
             },
         };
@@ -403,19 +403,21 @@ public static class SunraEmulatorApi
             return;
         }
 
+        // Streamed from the sample, a buffer at a time, whatever the file's size (FileHosting.Size).
+        await using var file = files.Open();
         if (files.BytesPerSecond is not { } rate)
         {
-            await TypedResults.File(SampleVideo, files.ContentType, fileName, enableRangeProcessing: true).ExecuteAsync(http);
+            await TypedResults.Stream(file, files.ContentType, fileName, enableRangeProcessing: true).ExecuteAsync(http);
             return;
         }
 
         // Ten slices a second, each flushed: a reader sees the file arrive bit by bit.
         http.Response.ContentType = files.ContentType;
-        http.Response.ContentLength = SampleVideo.Length;
-        var slice = Math.Max(1, rate / 10);
-        for (var sent = 0; sent < SampleVideo.Length; sent += slice)
+        http.Response.ContentLength = file.Length;
+        var slice = new byte[Math.Max(1, rate / 10)];
+        while (await file.ReadAsync(slice, http.RequestAborted) is var read and > 0)
         {
-            await http.Response.Body.WriteAsync(SampleVideo.AsMemory(sent, Math.Min(slice, SampleVideo.Length - sent)), http.RequestAborted);
+            await http.Response.Body.WriteAsync(slice.AsMemory(0, read), http.RequestAborted);
             await http.Response.Body.FlushAsync(http.RequestAborted);
             await Task.Delay(100, http.RequestAborted);
         }

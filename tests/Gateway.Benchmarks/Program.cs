@@ -2,26 +2,34 @@
 // side by side with the same calls made straight to the upstream and through a plain YARP
 // pass-through (ThroughputRun), then the scale run: N remixes in flight against Sunra's real account
 // limits on a compressed clock (ScaleRun), polling and, for 100 and 1,000 in flight, with Sunra calling
-// back (push), and the streams run: 10,000 event streams over 100 remixes on one published gateway
-// (StreamsRun). It prints figures and fails only on errors. Run it with tests/bench.sh (--scale-only or
-// --streams-only for one run alone).
+// back (push), the streams run: 10,000 event streams over 100 remixes on one published gateway
+// (StreamsRun), and the custody run: the published gateway copying a large video and 100 small ones,
+// and serving the large one through its signed link (CustodyRun). It prints figures and fails only on
+// errors. Run it with tests/bench.sh (--scale-only, --streams-only or --custody-only for one run alone).
 using System.Globalization;
 using Gateway.Benchmarks;
 
 var options = BenchOptions.Parse(args);
 var root = RepositoryRoot.Find();
 var failures = new List<string>();
-if (!options.ScaleOnly && !options.StreamsOnly)
+var publish = options.Gateway ?? Path.Combine(root, "artifacts", "publish", "Gateway");
+var alone = options.ScaleOnly || options.StreamsOnly || options.CustodyOnly;
+if (!alone)
 {
     failures.AddRange(await ThroughputRun.RunAsync(options, root));
 }
 
-if (!options.ScaleOnly)
+if (!alone || options.StreamsOnly)
 {
-    failures.AddRange(await StreamsRun.RunAsync(options.Gateway ?? Path.Combine(root, "artifacts", "publish", "Gateway")));
+    failures.AddRange(await StreamsRun.RunAsync(publish));
 }
 
-if (options.ScaleSizes.Count > 0 && !options.StreamsOnly)
+if (!alone || options.CustodyOnly)
+{
+    failures.AddRange(await CustodyRun.RunAsync(publish, options.CustodyMiB * 1024L * 1024));
+}
+
+if (options.ScaleSizes.Count > 0 && (!alone || options.ScaleOnly))
 {
     failures.AddRange(await ScaleBench.RunAsync(options.ScaleSizes, options.PushSizes));
 }
@@ -36,7 +44,8 @@ return failures.Count == 0 ? 0 : 1;
 /// <summary>
 /// What to run and for how long; <see cref="Gateway"/> is another build of the gateway to measure (its
 /// publish folder), <see cref="Store"/> where it keeps its records: "memory" (one replica) or "redis".
-/// <see cref="ScaleOnly"/> runs the scale run alone, <see cref="StreamsOnly"/> the streams run alone;
+/// <see cref="ScaleOnly"/> runs the scale run alone, <see cref="StreamsOnly"/> the streams run alone,
+/// <see cref="CustodyOnly"/> the custody run alone, whose large video is <see cref="CustodyMiB"/> MiB;
 /// <see cref="ScaleSizes"/> are the scale run's numbers of remixes in flight (none: no scale run);
 /// <see cref="PushSizes"/> those also run with Sunra calling back, each beside a poll run of the same
 /// number (none: no push run; nor is there one without a scale run).
@@ -46,6 +55,10 @@ internal sealed record BenchOptions(int Connections, TimeSpan Duration, TimeSpan
     public bool ScaleOnly { get; init; }
 
     public bool StreamsOnly { get; init; }
+
+    public bool CustodyOnly { get; init; }
+
+    public int CustodyMiB { get; init; } = 512;
 
     public IReadOnlyList<int> ScaleSizes { get; init; } = [100, 1_000, 10_000];
 
@@ -66,6 +79,13 @@ internal sealed record BenchOptions(int Connections, TimeSpan Duration, TimeSpan
             if (args[i] == "--streams-only")
             {
                 options = options with { StreamsOnly = true };
+                i--;
+                continue;
+            }
+
+            if (args[i] == "--custody-only")
+            {
+                options = options with { CustodyOnly = true };
                 i--;
                 continue;
             }
@@ -110,7 +130,8 @@ internal sealed record BenchOptions(int Connections, TimeSpan Duration, TimeSpan
                 "--warmup" => options with { Warmup = TimeSpan.FromSeconds(value) },
                 "--rounds" => options with { Rounds = value },
                 "--startups" => options with { Startups = value },
-                _ => throw new ArgumentException($"unknown option {args[i]}: use --connections, --duration, --warmup, --rounds, --startups, --gateway, --store, --scale, --push, --scale-only or --streams-only"),
+                "--custody-mib" => options with { CustodyMiB = value > 0 ? value : throw new ArgumentException("--custody-mib: a size of at least 1 MiB") },
+                _ => throw new ArgumentException($"unknown option {args[i]}: use --connections, --duration, --warmup, --rounds, --startups, --gateway, --store, --scale, --push, --custody-mib, --scale-only, --streams-only or --custody-only"),
             };
         }
 

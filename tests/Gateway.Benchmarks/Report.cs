@@ -115,6 +115,28 @@ internal static class Report
         return text.ToString();
     }
 
+    public static string CustodyBlock(CustodyFigures f)
+    {
+        var mib = f.Size / (1024.0 * 1024.0);
+        var copySeconds = f.CopyDelay.TotalSeconds;
+        var ranges = f.Ranges.Select(range => range.TotalMilliseconds).Order().ToList();
+        var oneByte = f.OneByteRanges.Select(range => range.TotalMilliseconds).Order().ToList();
+        var delays = f.SmallDelays.Select(delay => delay.TotalSeconds).Order().ToList();
+        return Invariant($"""
+
+            Custody: one published gateway keeping videos in a directory (records in memory, Sunra's callback on, Sunra's limits lifted, Gateway:Custody:Concurrency 2),
+            the emulator in this process serving each file from the sample's bytes; times from Sunra's completion, results read every {CustodyRun.PollEvery.TotalMilliseconds:0} ms
+              one video of {mib:N0} MiB: kept {copySeconds:0.00} s after Sunra completed it, {MegabytesPerSecond(f.Size, f.CopyDelay)} (gateway CPU {f.CopyCpu.TotalSeconds:0.00} s)
+              gateway peak resident memory (VmHWM): {f.BeforeCopy.Peak:0} MiB before the copy, {f.AfterCopy.Peak:0} MiB after it ({f.AfterCopy.Peak - f.BeforeCopy.Peak:+0;-0;0} MiB for a {mib:N0} MiB file); resident now {f.AfterCopy.Now:0} MiB
+              served through its signed link: one client {f.OneClient.TotalSeconds:0.00} s, {MegabytesPerSecond(f.Size, f.OneClient)}; {CustodyRun.Clients} clients at once {f.SeveralClients.TotalSeconds:0.00} s, {MegabytesPerSecond(f.Size * CustodyRun.Clients, f.SeveralClients)} in all
+              gateway peak resident memory after serving it {1 + CustodyRun.Clients} times: {f.AfterServing.Peak:0} MiB (resident now {f.AfterServing.Now:0} MiB)
+              a {CustodyRun.RangeBytes / 1024 / 1024} MiB range from its middle (206): first {f.Ranges[0].TotalMilliseconds:0.0} ms, p50 {ranges[ranges.Count / 2]:0.0} ms over {ranges.Count} reads; a 1-byte range, p50 {oneByte[oneByte.Count / 2]:0.0} ms
+              {f.SmallDelays.Length} videos of {FileSizeOfSample()} bytes completing within {f.SmallCompletionSpread.TotalSeconds:0.00} s: all kept {f.SmallSpan.TotalSeconds:0.00} s after the first completed, {f.SmallDelays.Length / f.SmallSpan.TotalSeconds:0.0} copies/s
+                completion to kept: p50 {Percentile(delays, 50):0.00} s, p99 {Percentile(delays, 99):0.00} s, max {delays[^1]:0.00} s; gateway peak resident memory after them {f.AfterSmall.Peak:0} MiB
+              every copy and download checked: its length, and its SHA-256 against that of the bytes the emulator sent
+            """);
+    }
+
     private static string Mode(ScalePlan plan) => plan.Push
         ? Invariant($"push (Sunra calls back; keep-alive {ScalePlan.KeepAlive.TotalSeconds:0} s)")
         : "poll";
@@ -132,6 +154,13 @@ internal static class Report
         >= 1024 => Invariant($"{bytes / 1024:0.0} KiB"),
         _ => Invariant($"{bytes:0} B"),
     };
+
+    private static string MegabytesPerSecond(long bytes, TimeSpan elapsed) => Invariant($"{bytes / elapsed.TotalSeconds / 1e6:N0} MB/s");
+
+    // Nearest rank: the smallest value at or above the given share of them.
+    private static double Percentile(List<double> ordered, int percent) => ordered[Math.Max(0, (int)Math.Ceiling(percent / 100.0 * ordered.Count) - 1)];
+
+    private static int FileSizeOfSample() => global::Sunra.Emulator.FileHosting.Sample.Length;
 
     private static string Micros(double? micros) => micros is null ? "-" : Invariant($"{micros:0} µs");
 

@@ -43,6 +43,9 @@ internal sealed class ScaleSunra : IAsyncDisposable
 
     public AccountLimiter Limiter => _app.Services.GetRequiredService<AccountLimiter>();
 
+    /// <summary>How its result files are served (the custody run makes them large).</summary>
+    public FileHosting Files => _app.Services.GetRequiredService<FileHosting>();
+
     public SunraCallCounts Calls { get; } = new();
 
     /// <param name="runTime">How long each remix takes, from submit to COMPLETED (a second of it queued).</param>
