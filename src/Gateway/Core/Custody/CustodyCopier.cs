@@ -133,7 +133,7 @@ internal sealed partial class CustodyCopier(
                 LogPassFailed(e);
             }
 
-            await custody.WaitForQueuedAsync(PassInterval, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await custody.WaitForWorkAsync(PassInterval, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         Task[] copies;
@@ -213,6 +213,9 @@ internal sealed partial class CustodyCopier(
             {
                 _copying.Remove(requestId);
             }
+
+            // Room for the next copy: it need not wait for the pass interval.
+            custody.WakeCopier();
         }
     }
 

@@ -80,9 +80,25 @@ internal sealed partial class VideoCustody(
         }
     }
 
-    /// <summary>Completes when a copy was queued on this replica, or after <paramref name="timeout"/>.</summary>
-    internal Task WaitForQueuedAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
+    /// <summary>Completes when a copy was queued or ended on this replica, or after <paramref name="timeout"/>.</summary>
+    internal Task WaitForWorkAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
         _queued.WaitAsync(timeout, cancellationToken);
+
+    /// <summary>Starts the copier's next pass now: a copy was queued, or one ended and left room for the next.</summary>
+    internal void WakeCopier()
+    {
+        if (_queued.CurrentCount == 0)
+        {
+            try
+            {
+                _queued.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Another wake-up came first.
+            }
+        }
+    }
 
     /// <summary>
     /// The result as a door shows it: once the video is kept, with the gateway's signed link (relative to
@@ -193,21 +209,6 @@ internal sealed partial class VideoCustody(
         await store.ReplaceAsync(JobKey(before.RequestId), Serialize(before), Serialize(after), options.Value.Records.FactsRetention);
 
     public void Dispose() => _queued.Dispose();
-
-    private void WakeCopier()
-    {
-        if (_queued.CurrentCount == 0)
-        {
-            try
-            {
-                _queued.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // Another queueing told it first.
-            }
-        }
-    }
 
     private static string Serialize(CustodyJob job) => JsonSerializer.Serialize(job, CoreJsonContext.Default.CustodyJob);
 
