@@ -40,6 +40,9 @@ public sealed class FileHosting
     /// <summary>Every file is gone (404), as when a URL has expired.</summary>
     public bool Gone { get; set; }
 
+    /// <summary>Answer every file with a 302 to this base instead (<c>{RedirectTo}/files/{name}</c>), as a storage behind a redirector does.</summary>
+    public string? RedirectTo { get; set; }
+
     /// <summary>How many times a file was asked for.</summary>
     public int Downloads => Volatile.Read(ref _downloads);
 

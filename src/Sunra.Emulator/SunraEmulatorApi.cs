@@ -403,6 +403,12 @@ public static class SunraEmulatorApi
             return;
         }
 
+        if (files.RedirectTo is { } target)
+        {
+            http.Response.Redirect($"{target}/files/{fileName}");
+            return;
+        }
+
         // Streamed from the sample, a buffer at a time, whatever the file's size (FileHosting.Size).
         await using var file = files.Open();
         if (files.BytesPerSecond is not { } rate)

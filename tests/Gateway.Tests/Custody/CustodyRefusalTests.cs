@@ -39,6 +39,20 @@ public sealed class CustodyRefusalTests() : GatewayTest(
     }
 
     [Fact]
+    public async Task A_redirect_to_a_host_that_is_not_allowed_is_never_followed()
+    {
+        Sunra.Files.RedirectTo = Sunra.Origin.ToString().TrimEnd('/').Replace("127.0.0.1", "localhost", StringComparison.Ordinal);
+        Sunra.Files.ReportedSize = 1000;
+        using var lost = LostCounter();
+
+        var id = await CompletedRemixAsync();
+
+        // Asked once, at the allowed host, which redirected: following it would have asked again.
+        await AssertLostAsync(lost, id, "host_not_allowed");
+        Assert.Equal(1, Sunra.Files.Downloads);
+    }
+
+    [Fact]
     public async Task A_file_that_is_not_a_video_is_refused()
     {
         Sunra.Files.ContentType = "text/html";
