@@ -10,9 +10,12 @@ namespace Gateway.Tests.Browser;
 /// </summary>
 [Collection(nameof(BrowserTestGroup))]
 [FullTier("Chromium and the published gateway")]
-public sealed class SwaggerUiTests(Chromium chromium) : IClassFixture<Chromium>
+public sealed class SwaggerUiTests(Chromium chromium) : IClassFixture<Chromium>, IDisposable
 {
     private const string SandboxKey = "sandbox-caller-key";
+
+    /// <summary>Where this test's sandbox gateway keeps the videos it copies; removed after it.</summary>
+    private readonly DirectoryInfo _videos = Directory.CreateTempSubdirectory("gateway-videos-");
 
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
@@ -113,7 +116,9 @@ public sealed class SwaggerUiTests(Chromium chromium) : IClassFixture<Chromium>
         await Chromium.ScreenshotAsync(result, "swagger-cancel-410");
     }
 
-    private static async Task<GatewayProcess> StartSandboxAsync(string queueTime, string runTime)
+    public void Dispose() => _videos.Delete(recursive: true);
+
+    private async Task<GatewayProcess> StartSandboxAsync(string queueTime, string runTime)
     {
         var gateway = GatewayProcess.Start(
             await PublishedGateway.PathAsync(Cancellation),
@@ -123,7 +128,7 @@ public sealed class SwaggerUiTests(Chromium chromium) : IClassFixture<Chromium>
                 ["Emulator__QueueTime"] = queueTime,
                 ["Emulator__RunTime"] = runTime,
                 ["Sunra__StatusPollIntervalSeconds"] = "0.2",
-                ["Gateway__Custody__Directory"] = Path.Combine(Path.GetTempPath(), "gateway-videos-" + Guid.NewGuid().ToString("N")),
+                ["Gateway__Custody__Directory"] = _videos.FullName,
             });
         try
         {

@@ -157,9 +157,12 @@ public sealed class StartupTests
     public async Task The_gateway_writes_no_data_protection_keys_as_it_protects_no_cookies_or_tokens()
     {
         var home = Directory.CreateTempSubdirectory("gateway-home-");
+        var videos = Directory.CreateTempSubdirectory("gateway-videos-");
         try
         {
-            await using var gateway = GatewayProcess.Start(["--sandbox"], new Dictionary<string, string?> { ["HOME"] = home.FullName });
+            // The kept videos are the gateway's data, in a directory of their own (by default under HOME).
+            await using var gateway = GatewayProcess.Start(
+                ["--sandbox"], new Dictionary<string, string?> { ["HOME"] = home.FullName, ["Gateway__Custody__Directory"] = videos.FullName });
             await gateway.WaitUntilReadyAsync(Cancellation);
             using var client = new HttpClient { BaseAddress = gateway.Address };
             client.DefaultRequestHeaders.Add("X-Api-Key", "sandbox-caller-key");
@@ -177,6 +180,7 @@ public sealed class StartupTests
         finally
         {
             home.Delete(recursive: true);
+            videos.Delete(recursive: true);
         }
     }
 
