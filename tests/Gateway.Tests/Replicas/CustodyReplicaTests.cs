@@ -20,6 +20,8 @@ public sealed class CustodyReplicaTests : IAsyncLifetime
 
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
+    private static readonly byte[] LinkKey = [.. Enumerable.Range(100, 32).Select(i => (byte)i)];
+
     private static byte[] Sample => FileHosting.Sample.ToArray();
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
@@ -81,7 +83,7 @@ public sealed class CustodyReplicaTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_video_kept_in_Azure_Blob_Storage_plays_and_seeks_through_the_gateway_after_Sunras_URL_is_gone()
+    public async Task A_video_kept_in_Azure_Blob_Storage_plays_and_seeks_through_the_gateway_after_Sunras_URL_is_gone_and_only_through_its_own_link()
     {
         await using var azurite = await AzuriteServer.StartNewAsync(Cancellation);
         await using var sunra = await EmulatorServer.StartAsync(options =>
@@ -96,7 +98,8 @@ public sealed class CustodyReplicaTests : IAsyncLifetime
                 ("Gateway__Custody__Enabled", "true"),
                 ("Gateway__Custody__Storage", "AzureBlob"),
                 ("Gateway__Custody__AzureBlob__ConnectionString", azurite.ConnectionString),
-                ("Gateway__Custody__AllowedSourceHosts__0", "127.0.0.1")));
+                ("Gateway__Custody__AllowedSourceHosts__0", "127.0.0.1"),
+                ("Gateway__Custody__LinkKey", Convert.ToBase64String(LinkKey))));
         await gateway.WaitUntilReadyAsync(Cancellation);
         using var client = new HttpClient { BaseAddress = gateway.Address };
         client.DefaultRequestHeaders.Add("X-Api-Key", GatewayFactory.OrdersKey);
@@ -117,7 +120,24 @@ public sealed class CustodyReplicaTests : IAsyncLifetime
         Assert.Equal($"\"{video.GetProperty("sha256").GetString()}\"", part.Headers.ETag?.Tag);
         Assert.Equal(1, sunra.Files.Downloads);
         Assert.DoesNotContain(AzuriteServer.AccountKey, gateway.Output, StringComparison.Ordinal);
+
+        // The link, changed: another remix's id under its signature, a later expiry; and a link the key signed that has expired.
+        var query = System.Web.HttpUtility.ParseQueryString(new Uri(url).Query);
+        var expires = long.Parse(query["expires"]!, System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var forged in new[] { $"videos/pd_another?expires={expires}&signature={query["signature"]}", $"videos/{id}?expires={expires + 60}&signature={query["signature"]}" })
+        {
+            using var refused = await anonymous.GetAsync(new Uri(gateway.Address, forged), Cancellation);
+            await refused.AssertProblemAsync(403, "/problems/video-link-invalid");
+        }
+
+        var past = DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeSeconds();
+        using var expired = await anonymous.GetAsync(new Uri(gateway.Address, $"videos/{id}?expires={past}&signature={Sign(id, past)}"), Cancellation);
+        await expired.AssertProblemAsync(410, "/problems/video-link-expired");
     }
+
+    // A link as the gateway signs it (VideoLinks), with the key this test gave it.
+    private static string Sign(string id, long expires) =>
+        Convert.ToBase64String(HMACSHA256.HashData(LinkKey, System.Text.Encoding.UTF8.GetBytes($"{id}\n{expires}"))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     // The replica whose gauge says it is copying, from its own /metrics.
     private static async Task<GatewayProcess> CopyingReplicaAsync(ReplicaSet set)
