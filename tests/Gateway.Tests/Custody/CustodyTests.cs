@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Sunra.Emulator;
 
@@ -231,6 +232,20 @@ public sealed class CustodyTests : GatewayTest
                 && e.Properties["Reason"].ToString() == "\"size_mismatch\""),
             "The copy was not reported lost.",
             () => _clock.Advance(TimeSpan.FromSeconds(1)));
+    }
+
+    [Fact]
+    public async Task A_queued_copy_whose_index_entry_the_store_lost_is_put_back_by_a_read_of_its_result()
+    {
+        var id = (await Client.SubmitAsync()).GetProperty("request_id").GetString()!;
+
+        // Queued a minute ago, as if the store had failed between writing the job and indexing it.
+        var queuedAt = _clock.GetUtcNow().AddMinutes(-1).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        await Gateway.Services.GetRequiredService<global::Gateway.State.IStateStore>().SetAsync(
+            "custody-job:" + id, $$"""{"request_id":"{{id}}","since":"{{queuedAt}}","state":0,"failures":0,"next_attempt_at":"{{queuedAt}}"}""", TimeSpan.FromDays(1));
+        _clock.Advance(Step * 2 + TimeSpan.FromSeconds(1));
+
+        await KeptVideoAsync(id);
     }
 
     private async Task<string> CompletedRemixAsync()

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Gateway.Core.Custody;
 
 /// <summary>
@@ -22,6 +24,10 @@ internal sealed record CustodyJob
 
     /// <summary>Why the last attempt failed, or why the copy was given up.</summary>
     public string? LastFailure { get; init; }
+
+    /// <summary>The job as the store holds it, when read from there: what a write of it compares against.</summary>
+    [JsonIgnore]
+    internal string? StoredAs { get; init; }
 }
 
 internal enum CustodyState

@@ -61,7 +61,9 @@ internal sealed partial class VideoCustody(
             if (!await store.AddAsync(JobKey(requestId), Serialize(job), options.Value.Records.FactsRetention))
             {
                 job = await FindJobAsync(requestId) ?? job;
-                if (job.State != CustodyState.Pending)
+
+                // A copy queued within a lease's time is in hand; one pending longer may have lost its index entry.
+                if (job.State != CustodyState.Pending || now - job.Since < TimeSpan.FromSeconds(settings.Value.Custody.LeaseSeconds))
                 {
                     return job.State;
                 }
@@ -196,7 +198,9 @@ internal sealed partial class VideoCustody(
     {
         try
         {
-            return await store.GetAsync(JobKey(requestId)) is { } json ? JsonSerializer.Deserialize(json, CoreJsonContext.Default.CustodyJob) : null;
+            return await store.GetAsync(JobKey(requestId)) is { } json && JsonSerializer.Deserialize(json, CoreJsonContext.Default.CustodyJob) is { } job
+                ? job with { StoredAs = json }
+                : null;
         }
         catch (JsonException)
         {
@@ -204,9 +208,9 @@ internal sealed partial class VideoCustody(
         }
     }
 
-    /// <summary>Writes the job back only while it is still there: a delete removes it, and a copy never brings it back.</summary>
+    /// <summary>Writes the job back only while it is still as it was read: a delete removes it, and a copy never brings it back.</summary>
     internal async Task<bool> SaveJobAsync(CustodyJob before, CustodyJob after) =>
-        await store.ReplaceAsync(JobKey(before.RequestId), Serialize(before), Serialize(after), options.Value.Records.FactsRetention);
+        await store.ReplaceAsync(JobKey(before.RequestId), before.StoredAs ?? Serialize(before), Serialize(after), options.Value.Records.FactsRetention);
 
     public void Dispose() => _queued.Dispose();
 
