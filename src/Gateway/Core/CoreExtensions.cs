@@ -39,10 +39,17 @@ public static class CoreExtensions
         services.AddSingleton<VideoSource>();
         services.AddSingleton<CustodyCopier>();
         services.AddHostedService(provider => provider.GetRequiredService<CustodyCopier>());
-        // Redirects are VideoSource's (each host checked); a copy may take long, its attempt has its own
-        // limit; a signed file URL is not logged.
+        // Redirects are VideoSource's (each host checked); connections avoid link-local addresses, as
+        // webhooks' do; a copy may take long, its attempt has its own limit; a signed file URL is not logged.
         services.AddHttpClient(VideoSource.ClientName)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, ConnectTimeout = TimeSpan.FromSeconds(10) })
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                ConnectTimeout = TimeSpan.FromSeconds(10),
+                ConnectCallback = OutboundAddresses.GuardedConnectAsync,
+                UseProxy = false,
+            })
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan)
             .RemoveAllLoggers();
         services.AddScoped<RemixHistory>();

@@ -75,49 +75,31 @@ internal sealed partial class RemixRecords(IStateStore store, IOptions<RemixOpti
     /// <see cref="RemixRecord.IsBehind"/>). Only while the store answers: a status missed here is caught
     /// up when the record is listed (<see cref="RemixHistory"/>).
     /// </summary>
-    public async Task NoteAsync(RemixStatus status)
-    {
-        try
-        {
-            for (var attempt = 0; attempt < NoteAttempts; attempt++)
-            {
-                if (await store.GetAsync(Key(status.RequestId)) is not { } json
-                    || JsonSerializer.Deserialize(json, CoreJsonContext.Default.RemixRecord) is not { } record
-                    || !record.IsBehind(status))
-                {
-                    return;
-                }
-
-                var updated = record.With(status, clock.GetUtcNow());
-                if (await store.ReplaceAsync(Key(status.RequestId), json, Serialize(updated), TimeLeft(updated)))
-                {
-                    return;
-                }
-            }
-        }
-        catch (Exception e) when (e is StateStoreUnavailableException or JsonException)
-        {
-            LogNotNoted(status.RequestId, status.Status.WireName());
-        }
-    }
+    public Task NoteAsync(RemixStatus status) =>
+        ChangeAsync(status.RequestId, "status " + status.Status.WireName(), record => record.IsBehind(status) ? record.With(status, clock.GetUtcNow()) : null);
 
     /// <summary>
     /// Notes where the gateway keeps the remix's video, or that it no longer does (null), only while the
     /// store answers: the kept result is what answers for it.
     /// </summary>
-    public async Task NoteKeptAsync(string requestId, KeptVideo? video)
+    public Task NoteKeptAsync(string requestId, KeptVideo? video) =>
+        ChangeAsync(requestId, "its kept video", record => record with { KeptVideo = video });
+
+    // Reads the record and writes it changed, again if another replica changed it in between (a few
+    // times at most); nothing when there is no record or the change is null.
+    private async Task ChangeAsync(string requestId, string what, Func<RemixRecord, RemixRecord?> change)
     {
         try
         {
             for (var attempt = 0; attempt < NoteAttempts; attempt++)
             {
                 if (await store.GetAsync(Key(requestId)) is not { } json
-                    || JsonSerializer.Deserialize(json, CoreJsonContext.Default.RemixRecord) is not { } record)
+                    || JsonSerializer.Deserialize(json, CoreJsonContext.Default.RemixRecord) is not { } record
+                    || change(record) is not { } updated)
                 {
                     return;
                 }
 
-                var updated = record with { KeptVideo = video };
                 if (await store.ReplaceAsync(Key(requestId), json, Serialize(updated), TimeLeft(updated)))
                 {
                     return;
@@ -126,7 +108,7 @@ internal sealed partial class RemixRecords(IStateStore store, IOptions<RemixOpti
         }
         catch (Exception e) when (e is StateStoreUnavailableException or JsonException)
         {
-            LogNotNoted(requestId, "its kept video");
+            LogNotNoted(requestId, what);
         }
     }
 
@@ -170,6 +152,6 @@ internal sealed partial class RemixRecords(IStateStore store, IOptions<RemixOpti
     // A request id has no space (RequestIds), so the first one ends it, whatever the caller's name holds.
     private static string ExpiringMember(string requestId, string caller) => requestId + " " + caller;
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not note status {Status} in the record of remix {RequestId}: the store is away; the list catches it up")]
-    private partial void LogNotNoted(string requestId, string status);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not note {Change} in the record of remix {RequestId}: the store is away (a status is caught up when the record is listed)")]
+    private partial void LogNotNoted(string requestId, string change);
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 
 namespace Gateway.Core;
 
@@ -7,7 +6,7 @@ namespace Gateway.Core;
 /// The guard against server-side request forgery: a <c>webhook_url</c> is http or https, carries no
 /// credentials, and names a host the operators listed in <c>Gateway:Webhooks:AllowedHosts</c>.
 /// Link-local addresses (cloud metadata services live there) are refused even when listed, and again
-/// when a listed name resolves to one at delivery time.
+/// when a listed name resolves to one at delivery time (<see cref="OutboundAddresses"/>).
 /// </summary>
 public static class WebhookUrls
 {
@@ -31,7 +30,7 @@ public static class WebhookUrls
             return "webhook_url must not carry credentials.";
         }
 
-        if (IPAddress.TryParse(host, out var address) && IsMetadataOrLinkLocal(address))
+        if (IPAddress.TryParse(host, out var address) && OutboundAddresses.IsMetadataOrLinkLocal(address))
         {
             return "webhook_url must not point at a link-local address.";
         }
@@ -53,22 +52,4 @@ public static class WebhookUrls
             return null;
         }
     }
-
-    /// <summary>
-    /// Where cloud metadata services answer: link-local 169.254.0.0/16 and fe80::/10, AWS's
-    /// fd00:ec2::254, Alibaba's 100.100.100.200, and the unspecified addresses.
-    /// </summary>
-    public static bool IsMetadataOrLinkLocal(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
-        return address.AddressFamily == AddressFamily.InterNetwork
-            ? address.GetAddressBytes() is [169, 254, ..] or [100, 100, 100, 200] || address.Equals(IPAddress.Any)
-            : address.IsIPv6LinkLocal || address.Equals(IPAddress.IPv6Any) || address.Equals(AwsMetadataV6);
-    }
-
-    private static readonly IPAddress AwsMetadataV6 = IPAddress.Parse("fd00:ec2::254");
 }

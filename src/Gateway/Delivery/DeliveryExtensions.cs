@@ -16,7 +16,7 @@ public static class DeliveryExtensions
             {
                 AllowAutoRedirect = false,
                 ConnectTimeout = TimeSpan.FromSeconds(5),
-                ConnectCallback = WebhookDispatcher.GuardedConnectAsync,
+                ConnectCallback = Core.OutboundAddresses.GuardedConnectAsync,
                 UseCookies = false,
 
                 // Through a proxy the connection guard would see only the proxy's address.

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -260,32 +259,6 @@ internal sealed partial class WebhookDispatcher(
     /// <summary><c>sha256=</c> and the lowercase hex HMAC-SHA256 of the exact body, keyed with the caller's secret.</summary>
     internal static string Signature(string secret, byte[] body) =>
         "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
-
-    /// <summary>
-    /// Connects only to addresses that are not link-local, whatever the allowed name resolves to now:
-    /// a name that passed the allow-list at submit cannot be turned to a metadata service later.
-    /// </summary>
-    internal static async ValueTask<Stream> GuardedConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
-    {
-        var addresses = await System.Net.Dns.GetHostAddressesAsync(context.DnsEndPoint.Host, cancellationToken);
-        var allowed = addresses.Where(address => !WebhookUrls.IsMetadataOrLinkLocal(address)).ToArray();
-        if (allowed.Length == 0)
-        {
-            throw new HttpRequestException($"{context.DnsEndPoint.Host} resolves only to link-local addresses; webhooks are not sent there.");
-        }
-
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(allowed, context.DnsEndPoint.Port, cancellationToken);
-            return new NetworkStream(socket, ownsSocket: true);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
 
     // Only the host is logged: a webhook URL may carry the receiver's own token in its path or query.
     [LoggerMessage(Level = LogLevel.Information, Message = "Webhook of {RequestId} delivered to {WebhookHost} on attempt {Attempt}")]

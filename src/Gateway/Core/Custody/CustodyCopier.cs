@@ -307,7 +307,7 @@ internal sealed partial class CustodyCopier(
                 return;
             }
 
-            var wait = Backoff(failures);
+            var wait = Hosting.Backoff.Exponential(TimeSpan.FromSeconds(Custody.FirstRetrySeconds), failures, LongestWait);
             LogRetry(job.RequestId, failure.Reason, failure.Message, wait.TotalSeconds);
             var next = job with { Failures = failures, NextAttemptAt = now + wait, LastFailure = failure.Message };
             await WhileLeasedAsync(lease, job.RequestId, async () =>
@@ -323,12 +323,6 @@ internal sealed partial class CustodyCopier(
             // The store is away, or the lease is another replica's now: the job stays pending, and the
             // copy is tried again by whichever replica takes it next.
         }
-    }
-
-    private TimeSpan Backoff(int failures)
-    {
-        var wait = TimeSpan.FromSeconds(Custody.FirstRetrySeconds * Math.Pow(2, Math.Min(failures - 1, 20)));
-        return wait < LongestWait ? wait : LongestWait;
     }
 
     /// <summary>Ends the job (kept or given up) while this replica holds its lease; false when the job is gone (deleted with its remix) or no longer this replica's.</summary>

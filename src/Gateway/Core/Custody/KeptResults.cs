@@ -12,21 +12,17 @@ namespace Gateway.Core.Custody;
 /// </summary>
 internal sealed class KeptResults(IStateStore store, FinalFacts finals, IOptions<RemixOptions> options, IOptions<CustodySettings> custody)
 {
-    /// <summary>The kept result, or null when the store has none (or is away).</summary>
+    /// <summary>The kept result, or null when the store has none (or is away: a reader then asks Sunra).</summary>
     public async Task<KeptResult?> FindAsync(string requestId)
     {
-        if (finals.ResultOf(requestId) is { } known)
+        try
         {
-            return known;
+            return await ReadAsync(requestId);
         }
-
-        var kept = await store.TryGetAsync(Key(requestId), CoreJsonContext.Default.KeptResult);
-        if (kept is not null)
+        catch (StateStoreUnavailableException)
         {
-            Remember(requestId, kept);
+            return null;
         }
-
-        return kept;
     }
 
     /// <summary>The kept result, or null when the store has none; throws <see cref="StateStoreUnavailableException"/> when the store is away.</summary>
@@ -37,15 +33,23 @@ internal sealed class KeptResults(IStateStore store, FinalFacts finals, IOptions
             return known;
         }
 
+        KeptResult? kept;
         try
         {
-            return await store.GetAsync(Key(requestId)) is { } json ? JsonSerializer.Deserialize(json, CoreJsonContext.Default.KeptResult) : null;
+            kept = await store.GetAsync(Key(requestId)) is { } json ? JsonSerializer.Deserialize(json, CoreJsonContext.Default.KeptResult) : null;
         }
         catch (JsonException)
         {
             // Kept by another version in a shape this one cannot read: as if there were none.
             return null;
         }
+
+        if (kept is not null)
+        {
+            Remember(requestId, kept);
+        }
+
+        return kept;
     }
 
     /// <summary>

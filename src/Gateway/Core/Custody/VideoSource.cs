@@ -84,6 +84,16 @@ internal sealed class VideoSource(IHttpClientFactory clients, IOptions<CustodySe
             throw new CustodyFailure(CustodyFailure.HostNotAllowed, $"Sunra's file URL has scheme '{url.Scheme}': only http and https are copied.", final: true);
         }
 
+        if (url.UserInfo.Length > 0)
+        {
+            throw new CustodyFailure(CustodyFailure.HostNotAllowed, "Sunra's file URL carries credentials: it is not copied.", final: true);
+        }
+
+        if (System.Net.IPAddress.TryParse(url.IdnHost, out var address) && OutboundAddresses.IsMetadataOrLinkLocal(address))
+        {
+            throw new CustodyFailure(CustodyFailure.HostNotAllowed, $"Sunra's file URL names the link-local address {url.IdnHost}: it is never fetched.", final: true);
+        }
+
         if (!Custody.SourceHosts.Contains(url.IdnHost, StringComparer.OrdinalIgnoreCase))
         {
             throw new CustodyFailure(
